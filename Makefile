@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+RUNTIME := vendor/.stamp
+
+.PHONY: demo test unit e2e bench serve lint format setup browser clean
+
+demo: setup ## run the proxy, the Wazzup sandbox and the sample CRM on 127.0.0.1
+	$(BIN)/python -m demo
+
+test: setup browser ## run every test: unit, contract and end-to-end in Chromium
+	$(BIN)/python -m pytest
+
+unit: $(INSTALLED) ## run the fast CPython tests only
+	$(BIN)/python -m pytest tests/unit
+
+e2e: setup browser ## run the end-to-end tests only
+	$(BIN)/python -m pytest tests/e2e
+
+serve: setup ## run the proxy in production mode (signed launches), configured by env
+	$(BIN)/python -m proxy
+
+lint: $(INSTALLED) ## check style with ruff
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(INSTALLED) ## format with ruff
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+setup: $(INSTALLED) $(RUNTIME) ## virtual env, dependencies and the vendored browser runtime
+
+browser: $(INSTALLED) ## find (or install) a Chromium for the end-to-end tests
+	$(BIN)/python scripts/ensure_browser.py
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $@
+
+$(RUNTIME): $(INSTALLED) runtime/pins.toml runtime/package-lock.json scripts/vendor_runtime.py
+	$(BIN)/python scripts/vendor_runtime.py
+
+clean: ## remove the virtual env, vendored runtime and build output
+	rm -rf $(VENV) vendor build dist var

@@ -1,0 +1,190 @@
+"""The page's configuration: one site file (`site.json`) plus URL parameters.
+
+    config = load_page_config(site_json_text, "https://crm.example/chat/?user=7&scope=global")
+
+URL parameters (each overrides the site file's `defaults`):
+
+    user        CRM user id                      user=222555
+    userName    CRM user name                    userName=Anna
+    scope       global | card                    scope=card
+    chat        chatType:chatId[:contact name]   chat=whatsapp:79998887766:Anthony (repeatable)
+    active      chatType:chatId                  active=whatsapp:79998887766
+    channel     channelId of the active chat     channel=c16tc1c-...
+    events      deals,messages | deals | messages | none
+    crm         CRM URL; must be listed in the site file's allowedCrmUrls
+
+A bad value raises `ConfigError` naming the parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from pydantic import Field, ValidationError
+
+from .chat import ChatType
+from .errors import ConfigError
+from .events import describe_validation_error
+from .link import ActiveChat, ChatFilter, LinkOptions, LinkRequest, LinkUser
+from .wire import WireModel
+
+CrmMode = Literal["direct", "proxy", "off"]
+EVENT_SWITCHES = ("deals", "messages")
+KNOWN_PARAMS = frozenset(
+    {"user", "userName", "scope", "chat", "active", "channel", "events", "crm", "lang", "theme"}
+)
+
+
+class CardDefaults(WireModel):
+    """What the page opens when the URL names nothing (the demo's sample client card)."""
+
+    user_id: str | None = None
+    user_name: str | None = None
+    scope: Literal["global", "card"] = "global"
+    chats: list[str] = Field(default_factory=list)
+    active: str | None = None
+    events: str = "deals,messages"
+
+
+class SiteConfig(WireModel):
+    """`site.json`: the site-wide settings an integrator edits once."""
+
+    proxy_url: str = ""
+    crm_url: str | None = None
+    crm_mode: CrmMode = "direct"
+    allowed_crm_urls: list[str] = Field(default_factory=list)
+    parent_origin: str | None = None
+    crm_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    defaults: CardDefaults = CardDefaults()
+
+
+class PageConfig(WireModel):
+    """Everything the page needs for one open, resolved and validated."""
+
+    proxy_url: str
+    crm_url: str | None
+    crm_mode: CrmMode
+    crm_timeout_s: float
+    parent_origin: str | None
+    link_request: LinkRequest
+
+
+def load_page_config(site_text: str, page_url: str) -> PageConfig:
+    """Resolve the page's settings from site.json's text and the page's own URL."""
+    site = parse_site_config(site_text)
+    params = parse_qs(urlsplit(page_url).query, keep_blank_values=True)
+    unknown = sorted(set(params) - KNOWN_PARAMS)
+    if unknown:
+        raise ConfigError(
+            unknown[0], f"unknown URL parameter; known ones are {', '.join(sorted(KNOWN_PARAMS))}"
+        )
+    defaults = site.defaults
+    # The defaults are the sample card: when the URL names a user or chats, its name and
+    # active chat belong to someone else.
+    own_user = "user" in params
+    own_chats = own_user or "chat" in params
+
+    def one(name: str, default: str | None) -> str | None:
+        values = params.get(name)
+        if not values:
+            return default
+        if len(values) > 1:
+            raise ConfigError(name, "given more than once; give it once")
+        return values[0].strip()
+
+    user_id = one("user", defaults.user_id)
+    if not user_id:
+        raise ConfigError("user", "the CRM user id is required, like ?user=222555")
+    user_name = one("userName", None if own_user else defaults.user_name) or None
+    scope = one("scope", defaults.scope)
+    if scope not in ("global", "card"):
+        raise ConfigError("scope", f"must be 'global' or 'card', got {scope!r}")
+    chat_specs = params.get("chat") or ([] if own_user else defaults.chats)
+    chats = [parse_chat(spec) for spec in chat_specs]
+    if scope == "card" and not chats:
+        raise ConfigError("chat", "scope=card needs at least one chat, like chat=whatsapp:79998887766")
+    active_spec = one("active", None if own_chats else defaults.active)
+    active = parse_active(active_spec, one("channel", None))
+    events = parse_events(one("events", defaults.events) or "none")
+    crm_url = resolve_crm_url(site, one("crm", None))
+
+    try:
+        link_request = LinkRequest(
+            user=LinkUser(id=user_id, name=user_name),
+            scope=scope,
+            filter=chats if scope == "card" else None,
+            active_chat=active,
+            options=LinkOptions(
+                use_deals_events="deals" in events, use_message_events="messages" in events
+            ),
+        )
+    except ValidationError as error:
+        raise ConfigError("user", describe_validation_error(error)) from None
+    return PageConfig(
+        # "" means the page's own origin; urllib (pyodide-http) needs absolute URLs.
+        proxy_url=urljoin(page_url, site.proxy_url or "/").rstrip("/"),
+        crm_url=crm_url,
+        crm_mode=site.crm_mode if crm_url or site.crm_mode == "proxy" else "off",
+        crm_timeout_s=site.crm_timeout_s,
+        parent_origin=site.parent_origin,
+        link_request=link_request,
+    )
+
+
+def parse_site_config(text: str) -> SiteConfig:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ConfigError("site.json", f"is not valid JSON ({error})") from None
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError("site.json", describe_validation_error(error)) from None
+
+
+def parse_chat(spec: str, name: str = "chat") -> ChatFilter:
+    chat_type, _, rest = spec.partition(":")
+    chat_id, _, contact_name = rest.partition(":")
+    if chat_type not in ChatType.__members__.values():
+        allowed = ", ".join(t.value for t in ChatType)
+        raise ConfigError(name, f"unknown chat type {chat_type!r}; use one of {allowed}")
+    if not chat_id:
+        raise ConfigError(name, f"needs chatType:chatId, like whatsapp:79998887766, got {spec!r}")
+    try:
+        return ChatFilter(chat_type=chat_type, chat_id=chat_id, name=contact_name or None)
+    except ValidationError as error:
+        raise ConfigError(name, describe_validation_error(error)) from None
+
+
+def parse_active(spec: str | None, channel_id: str | None) -> ActiveChat | None:
+    if not spec:
+        return ActiveChat(channel_id=channel_id) if channel_id else None
+    chat = parse_chat(spec, "active")
+    return ActiveChat(channel_id=channel_id, chat_type=chat.chat_type, chat_id=chat.chat_id)
+
+
+def parse_events(spec: str) -> set[str]:
+    if spec == "none":
+        return set()
+    events = {part.strip() for part in spec.split(",") if part.strip()}
+    bad = events - set(EVENT_SWITCHES)
+    if bad:
+        raise ConfigError(
+            "events", f"unknown switch {sorted(bad)[0]!r}; use deals, messages, both, or none"
+        )
+    return events
+
+
+def resolve_crm_url(site: SiteConfig, requested: str | None) -> str | None:
+    if requested is None:
+        return site.crm_url
+    # A URL parameter must not send chat data to an arbitrary server.
+    if requested not in site.allowed_crm_urls and requested != site.crm_url:
+        raise ConfigError(
+            "crm", f"{requested!r} is not in allowedCrmUrls of site.json; add it there first"
+        )
+    if urlsplit(requested).scheme not in ("http", "https"):
+        raise ConfigError("crm", "must be an http(s) URL")
+    return requested

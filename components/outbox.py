@@ -1,0 +1,156 @@
+"""The outbox: every record is stored before its first attempt and kept until delivered.
+
+Pure logic over a string key-value store (the browser's localStorage, a dict in tests)::
+
+    outbox = Outbox(storage)
+    entry = outbox.add(record)          # None when the same record is already there
+    for entry in outbox.due():          # queued and due now
+        ...
+        outbox.delivered(key, answer)   # or .failed(key, error)
+
+Retries back off exponentially with jitter and honour Retry-After; a permanent failure stays
+until someone retries or discards it by hand.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, MutableMapping
+from typing import Literal
+
+from pydantic import ValidationError
+
+from .errors import DeliveryError, TransientDelivery
+from .records import CrmAnswer, CrmRecord
+from .wire import WireModel
+
+PREFIX = "wz-outbox:"
+BASE_DELAY_S = 1.0
+MAX_DELAY_S = 60.0
+# A "sending" entry older than this was cut off by a reload or a closed tab.
+STALE_SENDING_S = 90.0
+KEEP_DELIVERED = 200
+
+Status = Literal["queued", "sending", "delivered", "failed"]
+
+
+class OutboxEntry(WireModel):
+    record: CrmRecord
+    status: Status = "queued"
+    attempts: int = 0
+    next_attempt_at: float = 0.0
+    updated_at: float = 0.0
+    last_error: str | None = None
+    answer: CrmAnswer | None = None
+
+    @property
+    def key(self) -> str:
+        return self.record.idempotency_key
+
+
+class Outbox:
+    def __init__(
+        self,
+        storage: MutableMapping[str, str],
+        *,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._jitter = jitter
+
+    def add(self, record: CrmRecord) -> OutboxEntry | None:
+        if self.get(record.idempotency_key) is not None:
+            return None  # same record again: one contact per chat, one record per event
+        entry = OutboxEntry(record=record, updated_at=self._clock())
+        self._save(entry)
+        return entry
+
+    def get(self, key: str) -> OutboxEntry | None:
+        raw = self._storage.get(PREFIX + key)
+        if raw is None:
+            return None
+        try:
+            return OutboxEntry.model_validate_json(raw)
+        except ValidationError:
+            return None
+
+    def entries(self) -> list[OutboxEntry]:
+        found = []
+        for name in list(self._storage.keys()):
+            if name.startswith(PREFIX):
+                entry = self.get(name.removeprefix(PREFIX))
+                if entry is not None:
+                    found.append(entry)
+        return sorted(found, key=lambda e: e.record.occurred_at)
+
+    def due(self) -> list[OutboxEntry]:
+        now = self._clock()
+        return [
+            entry
+            for entry in self.entries()
+            if (entry.status == "queued" and entry.next_attempt_at <= now)
+            or (entry.status == "sending" and now - entry.updated_at > STALE_SENDING_S)
+        ]
+
+    def next_wake(self) -> float | None:
+        """Seconds until the next queued entry is due, or None when nothing waits."""
+        times = [e.next_attempt_at for e in self.entries() if e.status == "queued"]
+        return max(0.0, min(times) - self._clock()) if times else None
+
+    def depth(self) -> int:
+        return sum(1 for e in self.entries() if e.status != "delivered")
+
+    def sending(self, key: str) -> OutboxEntry:
+        return self._update(key, status="sending", attempts=self._require(key).attempts + 1)
+
+    def delivered(self, key: str, answer: CrmAnswer) -> OutboxEntry:
+        entry = self._update(key, status="delivered", answer=answer, last_error=None)
+        self._trim_delivered()
+        return entry
+
+    def failed(self, key: str, error: DeliveryError) -> OutboxEntry:
+        entry = self._require(key)
+        if isinstance(error, TransientDelivery):
+            delay = self.backoff(entry.attempts, error.retry_after)
+            return self._update(
+                key,
+                status="queued",
+                last_error=error.reason,
+                next_attempt_at=self._clock() + delay,
+            )
+        return self._update(key, status="failed", last_error=error.reason)
+
+    def retry(self, key: str) -> OutboxEntry:
+        return self._update(key, status="queued", next_attempt_at=0.0)
+
+    def discard(self, key: str) -> None:
+        self._storage.pop(PREFIX + key, None)
+
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        delay = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempts - 1))
+        delay = delay * (0.5 + self._jitter() / 2)  # full jitter would allow ~0: keep half
+        return max(delay, retry_after or 0.0)
+
+    def _require(self, key: str) -> OutboxEntry:
+        entry = self.get(key)
+        if entry is None:
+            raise KeyError(f"no outbox record {key!r}")
+        return entry
+
+    def _update(self, key: str, **changes: object) -> OutboxEntry:
+        entry = self._require(key).model_copy(update={**changes, "updated_at": self._clock()})
+        self._save(entry)
+        return entry
+
+    def _save(self, entry: OutboxEntry) -> None:
+        self._storage[PREFIX + entry.key] = entry.model_dump_json()
+
+    def _trim_delivered(self) -> None:
+        delivered = [e for e in self.entries() if e.status == "delivered"]
+        # Contacts stay: their key is what keeps the next message of a chat from re-creating it.
+        removable = [e for e in delivered if e.record.kind != "contact"]
+        for entry in removable[: max(0, len(delivered) - KEEP_DELIVERED)]:
+            self.discard(entry.key)

@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""Vendor the browser runtime (PyScript + Pyodide + browser wheels) offline.
+
+Produces (gitignored, never committed):
+
+    vendor/pyscript/   @pyscript/core dist files (core.js, core.css, chunks)
+    vendor/pyodide/    pyodide core files + browser wheels + pyodide-lock.json
+
+All versions come from runtime/pins.toml. The npm packages are installed with
+``npm ci`` from runtime/package-lock.json in build/npm/, the wheels are fetched
+from PyPI with ``python -m pip download`` for the Pyodide platform, and
+pyodide-lock.json is rewritten with pyodide-lock (``pyodide-lock[wheel]``) so
+that ``packages = ["pydantic", "pyodide-http"]`` resolves to the local wheels.
+The lock lists exactly the wheels we ship (nothing that would 404).
+
+Idempotent: a stamp (vendor/.vendor-stamp.json) keyed on the pins, the npm
+manifest/lock and this script makes a second run a no-op. ``--force`` rebuilds.
+
+Stdlib only, except that the lock rewrite imports pyodide_lock (with its
+``wheel`` extra: packaging, pkginfo) from the interpreter running this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib  # Python >= 3.11
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RUNTIME = REPO / "runtime"
+PINS_FILE = RUNTIME / "pins.toml"
+PKG_JSON = RUNTIME / "package.json"
+PKG_LOCK = RUNTIME / "package-lock.json"
+BUILD = REPO / "build"
+VENDOR = REPO / "vendor"
+STAMP = VENDOR / ".vendor-stamp.json"
+
+NPM_KEYS = {"pyscript_core": "@pyscript/core", "pyodide": "pyodide"}
+# Files of the pyodide npm package that are not runtime files.
+PYODIDE_SKIP = re.compile(r"(\.d\.ts|\.html|^README\.md|^package\.json|^pyodide-lock\.json)$")
+PYODIDE_REQUIRED = ("pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+PYSCRIPT_REQUIRED = ("core.js", "core.css")
+
+
+class VendorError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"vendor_runtime: {msg}", flush=True)
+
+
+def canon(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# --------------------------------------------------------------------------- pins
+def load_pins() -> tuple[dict[str, str], dict[str, str]]:
+    """Return (npm pins {npm name: version}, wheel pins {canonical name: version})."""
+    try:
+        pins = tomllib.loads(PINS_FILE.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise VendorError(f"cannot read {PINS_FILE}: {e}") from e
+    for key, val in pins.items():
+        if not isinstance(val, str) or not re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", val):
+            raise VendorError(f"{PINS_FILE.name}: {key} must be an exact version, got {val!r}")
+    missing = [k for k in NPM_KEYS if k not in pins]
+    if missing:
+        raise VendorError(f"{PINS_FILE.name}: missing key(s) {missing}")
+    npm = {NPM_KEYS[k]: pins[k] for k in NPM_KEYS}
+    wheels = {canon(k): v for k, v in pins.items() if k not in NPM_KEYS}
+    if not wheels:
+        raise VendorError(f"{PINS_FILE.name}: no wheel pins")
+    return npm, wheels
+
+
+def check_npm_manifest(npm_pins: dict[str, str]) -> None:
+    """runtime/package.json and package-lock.json must agree with pins.toml."""
+    try:
+        manifest = json.loads(PKG_JSON.read_text(encoding="utf-8"))
+        lock = json.loads(PKG_LOCK.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise VendorError(f"cannot read {PKG_JSON} / {PKG_LOCK}: {e}") from e
+    deps = manifest.get("dependencies", {})
+    lock_pkgs = lock.get("packages", {})
+    problems = []
+    if set(deps) != set(npm_pins):
+        problems.append(f"package.json dependencies {sorted(deps)} != {sorted(npm_pins)}")
+    for name, ver in npm_pins.items():
+        if deps.get(name) != ver:
+            problems.append(f"package.json {name}={deps.get(name)!r}, pins.toml says {ver!r}")
+        got = lock_pkgs.get(f"node_modules/{name}", {}).get("version")
+        if got != ver:
+            problems.append(f"package-lock.json {name}={got!r}, pins.toml says {ver!r}")
+    if lock_pkgs.get("", {}).get("dependencies") != deps:
+        problems.append(
+            "package-lock.json is out of date with package.json "
+            "(run: cd runtime && npm install --package-lock-only)"
+        )
+    if problems:
+        raise VendorError("npm pins disagree:\n  " + "\n  ".join(problems))
+
+
+def stamp_key() -> str:
+    h = hashlib.sha256()
+    for f in (PINS_FILE, PKG_JSON, PKG_LOCK, Path(__file__).resolve()):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def up_to_date(key: str) -> bool:
+    try:
+        stamp = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if stamp.get("key") != key:
+        return False
+    return all((VENDOR / rel).is_file() for rel in stamp.get("files", ["-"]))
+
+
+# ---------------------------------------------------------------------- helpers
+def run(cmd: list[str], cwd: Path, what: str) -> None:
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    except OSError as e:
+        raise VendorError(f"{what} failed to start ({cmd[0]}): {e}") from e
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.strip().splitlines()[-40:])
+        raise VendorError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+
+
+def fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# -------------------------------------------------------------------------- npm
+def npm_install() -> Path:
+    npm = shutil.which("npm")
+    if not npm:
+        raise VendorError("npm not found on PATH (apt-get install -y nodejs npm)")
+    work = BUILD / "npm"
+    work.mkdir(parents=True, exist_ok=True)
+    for f in (PKG_JSON, PKG_LOCK):
+        shutil.copy2(f, work / f.name)
+    log("npm ci (build/npm) ...")
+    run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], work, "npm ci")
+    return work / "node_modules"
+
+
+def stage_npm(node_modules: Path, npm_pins: dict[str, str], stage: Path) -> tuple[Path, Path]:
+    for name, ver in npm_pins.items():
+        got = json.loads((node_modules / name / "package.json").read_text())["version"]
+        if got != ver:
+            raise VendorError(f"npm installed {name} {got}, expected {ver}")
+    pyscript_src = node_modules / "@pyscript" / "core" / "dist"
+    pyscript_dst = stage / "pyscript"
+    shutil.copytree(pyscript_src, pyscript_dst)
+    lic = node_modules / "@pyscript" / "core" / "LICENSE"
+    if lic.is_file():
+        shutil.copy2(lic, pyscript_dst / "LICENSE")
+    pyodide_src = node_modules / "pyodide"
+    pyodide_dst = stage / "pyodide"
+    pyodide_dst.mkdir()
+    for f in sorted(pyodide_src.iterdir()):
+        if f.is_file() and not PYODIDE_SKIP.search(f.name):
+            shutil.copy2(f, pyodide_dst / f.name)
+    for d, required in ((pyscript_dst, PYSCRIPT_REQUIRED), (pyodide_dst, PYODIDE_REQUIRED)):
+        for name in required:
+            if not (d / name).is_file():
+                raise VendorError(f"expected {name} in {d.name} (npm package layout changed?)")
+    return pyscript_dst, pyodide_src / "pyodide-lock.json"
+
+
+# ----------------------------------------------------------------------- wheels
+def download_wheels(wheel_pins: dict[str, str], info: dict, dest: Path) -> list[Path]:
+    py = re.match(r"(\d+)\.(\d+)", info["python"])
+    if not py or not info.get("abi_version"):
+        raise VendorError(f"unexpected pyodide-lock info: {info}")
+    platform = f"pyemscripten_{info['abi_version']}_{info.get('arch', 'wasm32')}"
+    pyver = f"{py.group(1)}.{py.group(2)}"
+    reqs = [f"{name}=={ver}" for name, ver in sorted(wheel_pins.items())]
+    log(f"pip download {len(reqs)} wheels for {platform} / Python {pyver} ...")
+    fresh_dir(dest)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--only-binary=:all:",
+            "--platform",
+            platform,
+            "--platform",
+            "any",
+            "--python-version",
+            pyver,
+            "--implementation",
+            "cp",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "-d",
+            str(dest),
+            *reqs,
+        ],
+        REPO,
+        "pip download",
+    )
+    wheels = sorted(dest.glob("*.whl"))
+    got = {}
+    for w in wheels:
+        name, ver = w.name.split("-")[:2]
+        got[canon(name)] = ver
+    if got != wheel_pins:
+        extra = {k: v for k, v in got.items() if wheel_pins.get(k) != v}
+        missing = {k: v for k, v in wheel_pins.items() if got.get(k) != v}
+        raise VendorError(
+            "downloaded wheels do not match pins.toml "
+            f"(unpinned/different: {extra}; missing: {missing}). "
+            "Pin the full dependency closure in runtime/pins.toml."
+        )
+    return wheels
+
+
+# ------------------------------------------------------------------------- lock
+def build_lock(npm_lock: dict, wheels: list[Path], pyodide_version: str) -> dict:
+    """Return a pyodide-lock.json dict listing exactly ``wheels`` (same folder).
+
+    pyodide-lock (0.1.2, newest on PyPI) predates Pyodide 314's lock format: it
+    rejects the per-package ``tool`` field, requires ``info.version`` and only
+    knows the old ``emscripten_X_Y_Z_wasm32`` wheel tag, not the PEP 783
+    ``pyemscripten_2026_0_wasm32`` tag. So we feed it a sanitised copy, widen
+    its tag check for the ABI of this lock, and merge its per-wheel entries
+    (name, version, sha256, imports, depends) back into the original format.
+    """
+    try:
+        import packaging  # noqa: F401  (needed by add_wheels_to_spec)
+        import pkginfo  # noqa: F401
+        import pyodide_lock.utils as plu
+        from pyodide_lock import PyodideLockSpec
+        from pyodide_lock.spec import InfoSpec, PackageSpec
+    except ImportError as e:
+        raise VendorError(
+            f"{e}. Install it into this interpreter ({sys.executable}): "
+            "python -m pip install 'pyodide-lock[wheel]'"
+        ) from e
+
+    info = npm_lock["info"]
+    sane_info = {k: v for k, v in info.items() if k in InfoSpec.model_fields}
+    sane_info.setdefault("version", pyodide_version)
+    sane_pkgs = {
+        name: {k: v for k, v in pkg.items() if k in PackageSpec.model_fields}
+        for name, pkg in npm_lock["packages"].items()
+    }
+    spec = PyodideLockSpec.model_validate({"info": sane_info, "packages": sane_pkgs})
+
+    abi_platform = f"pyemscripten_{info['abi_version']}_{info.get('arch', 'wasm32')}"
+    py = re.match(r"(\d+)\.(\d+)", info["python"])
+    cp = f"cp{py.group(1)}{py.group(2)}"
+    original_check = plu._check_wheel_compatible
+
+    def check(path: Path, inf) -> None:
+        m = re.fullmatch(r"[^-]+-[^-]+(?:-\d[^-]*)?-([^-]+)-([^-]+)-([^-]+)\.whl", path.name)
+        if m:
+            interp, abi, plats = m.groups()
+            if (
+                abi_platform in plats.split(".")
+                and cp in interp.split(".")
+                and abi in (cp, "abi3", "none")
+            ):
+                return
+        original_check(path, inf)
+
+    plu._check_wheel_compatible = check
+    try:
+        new = plu.add_wheels_to_spec(spec, wheels, base_path=wheels[0].parent)
+    finally:
+        plu._check_wheel_compatible = original_check
+
+    packages = {}
+    for w in wheels:
+        name = canon(w.name.split("-")[0])
+        entry = new.packages[name].model_dump()
+        entry.setdefault("tool", {})  # keep Pyodide 314's own entry shape
+        packages[name] = dict(sorted(entry.items()))
+
+    # Every dependency must be something we ship; file names must be local.
+    for name, entry in packages.items():
+        if "/" in entry["file_name"] or not (wheels[0].parent / entry["file_name"]).is_file():
+            raise VendorError(f"lock entry {name}: {entry['file_name']!r} is not in vendor/pyodide")
+        if entry["sha256"] != sha256_file(wheels[0].parent / entry["file_name"]):
+            raise VendorError(f"lock entry {name}: sha256 mismatch")
+        missing = [d for d in entry["depends"] if canon(d) not in packages]
+        if missing:
+            raise VendorError(f"lock entry {name} depends on {missing}: not pinned/vendored")
+    out = {"info": info, "packages": dict(sorted(packages.items()))}
+    if "tool" in npm_lock:
+        out["tool"] = npm_lock["tool"]
+    return out
+
+
+def check_imports(wheels: list[Path], lock: dict) -> None:
+    for w in wheels:
+        with zipfile.ZipFile(w) as z:
+            if z.testzip() is not None:
+                raise VendorError(f"corrupt wheel {w.name}")
+    if "pydantic" in lock["packages"] and "pydantic" not in lock["packages"]["pydantic"]["imports"]:
+        raise VendorError("lock entry for pydantic does not provide 'import pydantic'")
+
+
+# ------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--force", action="store_true", help="rebuild even if the stamp matches")
+    args = ap.parse_args(argv)
+
+    npm_pins, wheel_pins = load_pins()
+    check_npm_manifest(npm_pins)
+    key = stamp_key()
+    if not args.force and up_to_date(key):
+        log(
+            f"vendor/ is up to date (pyscript {npm_pins['@pyscript/core']}, "
+            f"pyodide {npm_pins['pyodide']}, pydantic {wheel_pins.get('pydantic')})"
+        )
+        return 0
+
+    node_modules = npm_install()
+    stage = fresh_dir(BUILD / "stage")
+    log("staging @pyscript/core dist and pyodide core ...")
+    _, npm_lock_path = stage_npm(node_modules, npm_pins, stage)
+    npm_lock = json.loads(npm_lock_path.read_text(encoding="utf-8"))
+
+    downloaded = download_wheels(wheel_pins, npm_lock["info"], BUILD / "wheels")
+    pyodide_dir = stage / "pyodide"
+    wheels = []
+    for w in downloaded:
+        shutil.copy2(w, pyodide_dir / w.name)
+        wheels.append(pyodide_dir / w.name)
+
+    log("writing pyodide-lock.json (pyodide-lock add_wheels) ...")
+    lock = build_lock(npm_lock, wheels, npm_pins["pyodide"])
+    check_imports(wheels, lock)
+    (pyodide_dir / "pyodide-lock.json").write_text(
+        json.dumps(lock, indent=1, sort_keys=False) + "\n", encoding="utf-8"
+    )
+
+    # Swap the staged tree into vendor/ and stamp it last.
+    VENDOR.mkdir(exist_ok=True)
+    STAMP.unlink(missing_ok=True)
+    for sub in ("pyscript", "pyodide"):
+        if (VENDOR / sub).exists():
+            shutil.rmtree(VENDOR / sub)
+        os.replace(stage / sub, VENDOR / sub)
+    shutil.rmtree(stage, ignore_errors=True)
+    files = sorted(
+        str(p.relative_to(VENDOR))
+        for sub in ("pyscript", "pyodide")
+        for p in (VENDOR / sub).rglob("*")
+        if p.is_file()
+    )
+    STAMP.write_text(
+        json.dumps({"key": key, "pins": {**npm_pins, **wheel_pins}, "files": files}, indent=1)
+        + "\n",
+        encoding="utf-8",
+    )
+    size = sum((VENDOR / f).stat().st_size for f in files) / 1e6
+    log(
+        f"done: vendor/ has {len(files)} files ({size:.1f} MB); lock packages: "
+        + ", ".join(f"{n} {e['version']}" for n, e in lock["packages"].items())
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except VendorError as e:
+        print(f"vendor_runtime: ERROR: {e}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,181 @@
+"""End-to-end fixtures: the real demo (proxy + sandbox + sample CRM) on free ports, and
+Chromium that may talk to nothing but loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from ensure_browser import find_system_chromium, playwright_chromium  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+BOOT_TIMEOUT_MS = 90_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vendored_runtime() -> None:
+    if not (ROOT / "vendor" / ".stamp").exists():
+        pytest.exit("The browser runtime is not vendored: run `make test` (or `make setup`).", 2)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Demo:
+    page_url: str
+    sandbox_url: str
+    crm_url: str
+    api_key: str
+    partner_token: str
+    log_path: Path
+    secrets: list[str] = field(default_factory=list)
+
+    def get_json(self, url: str):
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())
+
+    def post_json(self, url: str, payload) -> int:
+        request = urllib.request.Request(
+            url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+
+    def records(self, user_id: str | None = None) -> list[dict]:
+        rows = self.get_json(f"{self.crm_url}/records")
+        if user_id is None:
+            return rows
+        return [row for row in rows if row["record"].get("userId") == user_id]
+
+    def set_crm_fault(self, mode: str) -> None:
+        self.post_json(f"{self.crm_url}/_faults", {"mode": mode})
+
+
+def _wait_until_up(urls: list[str], process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    pending = list(urls)
+    while pending and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(pending[0], timeout=2).close()
+            pending.pop(0)
+        except urllib.error.HTTPError:
+            pending.pop(0)  # it answered: it is up
+        except OSError:
+            time.sleep(0.2)
+    if pending:
+        process.kill()
+        output = log_path.read_text(errors="replace")[-4000:]
+        pytest.fail(f"demo servers did not start ({pending[0]} not answering):\n{output}")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    ports = {name: free_port() for name in ("PORT", "SANDBOX_PORT", "CRM_PORT")}
+    workdir = tmp_path_factory.mktemp("demo")
+    api_key = "e2e-api-key-" + os.urandom(10).hex()
+    partner_token = "e2e-partner-" + os.urandom(10).hex()
+    env = {
+        **os.environ,
+        **{name: str(port) for name, port in ports.items()},
+        "CRM_DB": str(workdir / "crm.sqlite3"),
+        "WAZZUP_API_KEY": api_key,
+        "WAZZUP_PARTNER_TOKEN": partner_token,
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = workdir / "demo.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "demo"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    result = Demo(
+        page_url=f"http://127.0.0.1:{ports['PORT']}",
+        sandbox_url=f"http://127.0.0.1:{ports['SANDBOX_PORT']}",
+        crm_url=f"http://127.0.0.1:{ports['CRM_PORT']}",
+        api_key=api_key,
+        partner_token=partner_token,
+        log_path=log_path,
+        secrets=[api_key, partner_token],
+    )
+    _wait_until_up(
+        [f"{result.page_url}/api/health", f"{result.crm_url}/records", result.sandbox_url],
+        process,
+        log_path,
+    )
+    yield result
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    path = find_system_chromium() or playwright_chromium()
+    if path is None:
+        pytest.exit("No Chromium found: run `make browser` or set CHROMIUM_PATH.", 2)
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@dataclass
+class NetworkLog:
+    foreign: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def network(context) -> NetworkLog:
+    """Every request the browser makes to a host other than loopback is recorded and blocked."""
+    log = NetworkLog()
+
+    def guard(route) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname or ""
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and host not in LOOPBACK_HOSTS:
+            log.foreign.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", guard)
+    return log
+
+
+def open_page(page, demo: Demo, query: str = ""):
+    """Open the page and wait until it is ready or shows a problem."""
+    page.goto(f"{demo.page_url}/{query}")
+    page.wait_for_function(
+        "document.body.dataset.ready === '1' || !document.getElementById('problem').hidden",
+        timeout=BOOT_TIMEOUT_MS,
+    )
+    return page

@@ -1,0 +1,433 @@
+"""The page's behaviour without a DOM: a list-backed view, a fake network, a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from components import bridge
+from components.config import PageConfig, load_page_config
+from components.controller import CRM_RELAY_PATH, Controller
+from components.events import WazzupEvent, parse_event
+from components.http import HttpResult, TransportFailure
+from components.outbox import Outbox, OutboxEntry
+from components.records import IDEMPOTENCY_HEADER
+
+PROXY = "https://proxy.example.com"
+CRM = "https://crm.example.com/records"
+LINK = "https://12345678.wazzup24.com/chat/0e812899?token=TOKEN"
+ORIGIN = "https://12345678.wazzup24.com"
+DEAL = {"id": "501", "responsibleUserId": "1", "name": "Deal #501", "contacts": ["1"]}
+CONTACT = {
+    "id": "1",
+    "responsibleUserId": "1",
+    "name": "Anthony",
+    "contactData": [{"chatType": "whatsapp", "chatId": "79998887766"}],
+}
+
+
+def chat(**extra: Any) -> dict:
+    return {"chatType": "whatsapp", "chatId": 79998887766, "userId": "u1", **extra}
+
+
+CREATE = {"type": "WZ_CREATE_ENTITY", "data": chat()}
+
+
+def message(message_id: str) -> dict:
+    return {"type": "WZ_OUTPUT_MESSAGE", "data": chat(messageId=message_id, name="Anthony")}
+
+
+@dataclass
+class ListView:
+    events: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    entries: list[OutboxEntry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
+    parent: list[dict[str, Any]] = field(default_factory=list)
+
+    def show_event(self, key: str, event: WazzupEvent, rows: list[tuple[str, str]]) -> None:
+        self.events.append((key, event.type, rows))
+
+    def show_rejected(self, reason: str) -> None:
+        self.rejected.append(reason)
+
+    def show_entry(self, entry: OutboxEntry) -> None:
+        self.entries.append(entry)
+
+    def show_note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def open_link(self, url: str) -> None:
+        self.opened.append(url)
+
+    def post_to_parent(self, message: dict[str, Any]) -> None:
+        self.parent.append(message)
+
+
+@dataclass
+class FakeNetwork:
+    """Scripted answers per URL; anything unscripted answers 200 {}."""
+
+    scripts: dict[str, list[HttpResult | Exception]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def script(self, url: str, *answers: HttpResult | Exception) -> None:
+        self.scripts.setdefault(url, []).extend(answers)
+
+    async def __call__(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+    ) -> HttpResult:
+        self.requests.append(
+            {"method": method, "url": url, "json": json.loads(body or b"null"), "headers": headers}
+        )
+        queue = self.scripts.get(url) or []
+        answer = queue.pop(0) if queue else HttpResult(200, b"{}")
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def to(self, url: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["url"] == url]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def answer(status: int, body: object = None, **headers: str) -> HttpResult:
+    raw = b"" if body is None else json.dumps(body).encode()
+    return HttpResult(status, raw, {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def page_config(crm_mode: str = "direct", crm_url: str | None = CRM) -> PageConfig:
+    site = {
+        "proxyUrl": PROXY,
+        "crmUrl": crm_url,
+        "crmMode": crm_mode,
+        "crmTimeoutS": 4,
+        "defaults": {"userId": "u1", "scope": "global"},
+    }
+    return load_page_config(json.dumps(site), "")
+
+
+@dataclass
+class Page:
+    controller: Controller
+    view: ListView
+    network: FakeNetwork
+    clock: Clock
+    storage: dict[str, str]
+
+    def deliver(self) -> None:
+        asyncio.run(self.controller.deliver_due())
+
+
+def open_page(config: PageConfig | None = None, storage: dict[str, str] | None = None) -> Page:
+    view, network, clock = ListView(), FakeNetwork(), Clock()
+    storage = {} if storage is None else storage
+    receipts = iter(range(1000))
+    controller = Controller(
+        config or page_config(),
+        Outbox(storage, clock=clock, jitter=lambda: 1.0),
+        network,
+        view,
+        new_receipt_id=lambda: f"receipt-{next(receipts)}",
+    )
+    controller.chat_opened(LINK)
+    return Page(controller, view, network, clock, storage)
+
+
+@pytest.fixture
+def page() -> Page:
+    return open_page()
+
+
+def test_accepted_event_is_shown_posted_to_the_parent_and_queued(page: Page) -> None:
+    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
+
+    ((key, event_type, rows),) = page.view.events
+    assert event_type == "WZ_CREATE_ENTITY"
+    assert ("Chat", "whatsapp 79998887766") in rows
+    assert page.view.parent[0] == bridge.event_message(parse_event(CREATE), key)
+    (entry,) = page.view.entries
+    assert (entry.key, entry.status) == (key, "queued")
+    assert page.view.parent[1]["type"] == "delivery"
+    assert page.view.parent[1]["status"] == "queued"
+    assert [e.key for e in page.controller.outbox.due()] == [key]
+    assert page.view.rejected == []
+
+
+def test_queued_record_is_delivered_to_the_crm(page: Page) -> None:
+    page.network.script(CRM, answer(201, {"status": "created", "recordId": "r9"}))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+    key = page.view.events[0][0]
+
+    page.deliver()
+
+    (request,) = page.network.to(CRM)
+    assert request["headers"][IDEMPOTENCY_HEADER] == key
+    assert request["json"]["kind"] == "deal_request"
+    assert request["json"]["chat"]["chatId"] == "79998887766"
+    assert [e.status for e in page.view.entries] == ["queued", "sending", "delivered"]
+    delivered = page.view.parent[-1]
+    assert (delivered["type"], delivered["status"], delivered["idempotencyKey"]) == (
+        "delivery",
+        "delivered",
+        key,
+    )
+    assert delivered["answer"]["recordId"] == "r9"
+    assert page.controller.outbox.depth() == 0
+
+
+def test_message_from_another_origin_is_shown_rejected_and_nothing_is_queued(page: Page) -> None:
+    accepted = page.controller.handle_message("https://evil.example.com", True, CREATE)
+
+    assert accepted is False
+    assert len(page.view.rejected) == 1
+    assert "evil.example.com" in page.view.rejected[0]
+    assert page.view.parent == [bridge.rejected_message(page.view.rejected[0])]
+    assert page.view.events == [] and page.view.entries == []
+    assert page.storage == {}
+
+
+def test_malformed_message_is_rejected_and_the_page_keeps_working(page: Page) -> None:
+    assert page.controller.handle_message(ORIGIN, True, {"type": "WZ_NOPE"}) is False
+    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
+
+    assert len(page.view.rejected) == 1
+    assert len(page.view.events) == 1
+
+
+def test_message_before_the_chat_opens_is_rejected() -> None:
+    view = ListView()
+    controller = Controller(page_config(), Outbox({}), FakeNetwork(), view)
+
+    assert controller.handle_message(ORIGIN, True, CREATE) is False
+    assert view.rejected == ["no chat window is open yet"]
+
+
+def test_message_from_a_second_frame_of_the_same_origin_is_rejected(page: Page) -> None:
+    assert page.controller.handle_message(ORIGIN, False, CREATE) is False
+    assert page.storage == {}
+
+
+def test_two_messages_of_one_chat_make_one_contact_record(page: Page) -> None:
+    page.controller.handle_message(ORIGIN, True, message("m1"))
+    page.controller.handle_message(ORIGIN, True, message("m2"))
+    page.deliver()
+    page.controller.handle_message(ORIGIN, True, message("m3"))
+    page.deliver()
+
+    assert len(page.view.events) == 3  # every message is shown
+    assert len({key for key, _, _ in page.view.events}) == 1
+    assert len(page.controller.outbox.entries()) == 1
+    (request,) = page.network.to(CRM)
+    assert request["json"]["kind"] == "contact"
+    assert request["json"]["contactName"] == "Anthony"
+
+
+def test_two_deal_requests_make_two_records(page: Page) -> None:
+    page.controller.handle_message(ORIGIN, True, CREATE)
+    page.controller.handle_message(ORIGIN, True, CREATE)
+    page.deliver()
+
+    assert len(page.network.to(CRM)) == 2
+    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in page.network.to(CRM)}
+    assert len(keys) == 2
+
+
+def test_created_deal_is_pushed_to_wazzup_through_the_proxy(page: Page) -> None:
+    page.network.script(CRM, answer(201, {"status": "created", "deal": DEAL}))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.deliver()
+
+    (push,) = page.network.to(f"{PROXY}/api/deals")
+    assert push["method"] == "POST"
+    assert push["json"] == [{**DEAL, "closed": False}]
+    assert page.view.notes == ["Sent deal 501 to Wazzup"]
+    assert page.network.to(f"{PROXY}/api/contacts") == []
+
+
+def test_created_contact_and_deal_are_both_pushed_contact_first(page: Page) -> None:
+    page.network.script(CRM, answer(201, {"contact": CONTACT, "deal": DEAL}))
+    page.controller.handle_message(ORIGIN, True, message("m1"))
+
+    page.deliver()
+
+    pushed = [r["url"] for r in page.network.requests if r["url"].startswith(PROXY)]
+    assert pushed == [f"{PROXY}/api/contacts", f"{PROXY}/api/deals"]
+
+
+def test_refused_push_is_noted_with_its_status(page: Page) -> None:
+    page.network.script(CRM, answer(201, {"deal": DEAL}))
+    page.network.script(f"{PROXY}/api/deals", answer(502, {"title": "x"}))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.deliver()
+
+    assert page.view.notes == ["Wazzup did not take deal 501 (HTTP 502)"]
+    assert page.view.entries[-1].status == "delivered"
+
+
+def test_unreachable_proxy_during_a_push_is_noted(page: Page) -> None:
+    page.network.script(CRM, answer(201, {"deal": DEAL}))
+    page.network.script(f"{PROXY}/api/deals", TransportFailure("offline"))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.deliver()
+
+    assert page.view.notes == ["Could not send deal 501 to Wazzup: no answer"]
+
+
+def test_crm_error_then_success_delivers_once_after_the_backoff(page: Page) -> None:
+    page.network.script(CRM, answer(500, {"detail": "db down"}), answer(201, {"status": "created"}))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.deliver()
+    failed = page.view.entries[-1]
+    assert (failed.status, failed.attempts) == ("queued", 1)
+    assert failed.last_error == "CRM answered 500: db down"
+    assert page.view.parent[-1]["error"] == "CRM answered 500: db down"
+
+    page.deliver()  # not due yet: nothing is sent
+    assert len(page.network.to(CRM)) == 1
+
+    page.clock.now = failed.next_attempt_at
+    page.deliver()
+    page.deliver()
+
+    assert len(page.network.to(CRM)) == 2
+    statuses = [m["status"] for m in page.view.parent if m["type"] == "delivery"]
+    assert statuses.count("delivered") == 1
+    assert page.view.entries[-1].attempts == 2
+    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in page.network.to(CRM)}
+    assert len(keys) == 1
+
+
+def test_crm_429_waits_for_retry_after(page: Page) -> None:
+    page.network.script(CRM, answer(429, None, retry_after="30"))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+    page.deliver()
+
+    page.clock.now += 29
+    page.deliver()
+    assert len(page.network.to(CRM)) == 1
+
+    page.clock.now += 1
+    page.deliver()
+    assert len(page.network.to(CRM)) == 2
+
+
+def test_permanent_failure_waits_for_a_manual_retry(page: Page) -> None:
+    page.network.script(CRM, answer(422, {"detail": "missing 'email'"}))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+    page.deliver()
+    key = page.view.events[0][0]
+    assert page.view.entries[-1].status == "failed"
+    assert page.view.entries[-1].last_error == "CRM answered 422: missing 'email'"
+
+    page.clock.now += 3600
+    page.deliver()
+    assert len(page.network.to(CRM)) == 1
+
+    page.controller.retry(key)
+    page.deliver()
+
+    assert len(page.network.to(CRM)) == 2
+    assert page.view.entries[-1].status == "delivered"
+
+
+def test_discarded_record_is_never_sent(page: Page) -> None:
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.controller.discard(page.view.events[0][0])
+    page.deliver()
+
+    assert page.network.requests == []
+
+
+def test_opened_deal_with_a_link_opens_it() -> None:
+    page = open_page()
+    entity = {"id": "d1", "name": "Deal", "link": "https://crm.example.com/deals/1"}
+
+    opened = {"type": "WZ_OPEN_ENTITY", "data": chat(entity=entity)}
+
+    page.controller.handle_message(ORIGIN, True, opened)
+
+    assert page.view.opened == ["https://crm.example.com/deals/1"]
+
+
+def test_without_a_crm_events_are_shown_but_not_queued() -> None:
+    page = open_page(page_config(crm_mode="direct", crm_url=None))
+
+    assert page.controller.crm_target is None
+    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
+    page.deliver()
+
+    assert len(page.view.events) == 1
+    assert page.view.entries == [] and page.storage == {}
+    assert page.network.requests == []
+
+
+def test_proxy_mode_delivers_to_the_proxys_relay() -> None:
+    page = open_page(page_config(crm_mode="proxy", crm_url=None))
+    page.controller.handle_message(ORIGIN, True, CREATE)
+
+    page.deliver()
+
+    assert [r["url"] for r in page.network.requests] == [f"{PROXY}{CRM_RELAY_PATH}"]
+
+
+def test_records_left_by_a_previous_page_are_delivered_after_a_reload() -> None:
+    storage: dict[str, str] = {}
+    first = open_page(storage=storage)
+    first.controller.handle_message(ORIGIN, True, CREATE)
+
+    second = open_page(storage=storage)
+    second.deliver()
+
+    assert len(second.network.to(CRM)) == 1
+    assert second.view.entries[-1].status == "delivered"
+
+
+def test_background_delivery_wakes_for_a_new_record(page: Page) -> None:
+    async def scenario() -> None:
+        task = asyncio.create_task(page.controller.run_delivery())
+        await asyncio.sleep(0)
+        page.controller.handle_message(ORIGIN, True, CREATE)
+        for _ in range(100):
+            if page.network.to(CRM):
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+
+    assert len(page.network.to(CRM)) == 1
+    assert page.view.entries[-1].status == "delivered"
+
+
+def test_delivery_messages_to_the_parent_name_the_record_kind_and_never_the_link(
+    page: Page,
+) -> None:
+    page.controller.handle_message(ORIGIN, True, message("m1"))
+    page.deliver()
+
+    deliveries = [m for m in page.view.parent if m["type"] == "delivery"]
+    assert [m["status"] for m in deliveries] == ["queued", "sending", "delivered"]
+    for posted in page.view.parent:
+        assert (posted["source"], posted["version"]) == (bridge.SOURCE, bridge.VERSION)
+    assert {m["kind"] for m in deliveries} == {"contact"}
+    assert "TOKEN" not in json.dumps(page.view.parent)

@@ -1,0 +1,166 @@
+"""CRM records: one kind per event, idempotency keys, and the published schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from components.events import parse_event
+from components.records import (
+    RECORD_SCHEMA_VERSION,
+    CrmAnswer,
+    CrmRecord,
+    record_from_event,
+    record_json_schema,
+)
+
+WHEN = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def chat_data(chat_id: str = "79998887766", user_id: str = "u1", **extra: object) -> dict:
+    return {"chatType": "whatsapp", "chatId": chat_id, "userId": user_id, **extra}
+
+
+def message_event(message_id: str, chat_id: str = "79998887766", **extra: object):
+    return parse_event(
+        {"type": "WZ_OUTPUT_MESSAGE", "data": chat_data(chat_id, messageId=message_id, **extra)}
+    )
+
+
+def create_event(chat_id: str = "79998887766", user_id: str = "u1"):
+    return parse_event({"type": "WZ_CREATE_ENTITY", "data": chat_data(chat_id, user_id)})
+
+
+def open_event(entity_id: str = "d1"):
+    return parse_event(
+        {
+            "type": "WZ_OPEN_ENTITY",
+            "data": chat_data(entity={"id": entity_id, "name": "Deal", "closed": True}),
+        }
+    )
+
+
+def test_each_event_maps_to_its_record_kind() -> None:
+    assert record_from_event(create_event(), receipt_id="r").kind == "deal_request"
+    assert record_from_event(open_event(), receipt_id="r").kind == "deal_opened"
+    assert record_from_event(message_event("m1"), receipt_id="r").kind == "contact"
+
+
+def test_contact_key_is_the_same_for_every_message_of_one_chat() -> None:
+    first = record_from_event(message_event("m1"), receipt_id="a", received_at=WHEN)
+    second = record_from_event(message_event("m2", name="Ann"), receipt_id="b")
+
+    assert first.idempotency_key == second.idempotency_key
+    assert first.idempotency_key.startswith("contact-")
+
+
+def test_contact_key_differs_between_chats() -> None:
+    one = record_from_event(message_event("m1", chat_id="79998887766"))
+    other = record_from_event(message_event("m1", chat_id="79998887700"))
+
+    assert one.idempotency_key != other.idempotency_key
+
+
+def test_deal_request_key_differs_per_receipt() -> None:
+    event = create_event()
+
+    first = record_from_event(event, receipt_id="receipt-1")
+    second = record_from_event(event, receipt_id="receipt-2")
+
+    assert first.idempotency_key != second.idempotency_key
+    assert first.idempotency_key.startswith("deal-request-")
+
+
+def test_deal_request_key_is_stable_for_the_same_receipt() -> None:
+    event = create_event()
+
+    first = record_from_event(event, receipt_id="receipt-1", received_at=WHEN)
+    again = record_from_event(event, receipt_id="receipt-1")
+
+    assert first.idempotency_key == again.idempotency_key
+
+
+def test_deal_request_key_differs_per_user() -> None:
+    assert (
+        record_from_event(create_event(user_id="u1"), receipt_id="r").idempotency_key
+        != record_from_event(create_event(user_id="u2"), receipt_id="r").idempotency_key
+    )
+
+
+def test_record_carries_chat_user_time_and_the_event() -> None:
+    event = message_event("m1", name="Anthony", channelId="ch-1")
+
+    record = record_from_event(event, received_at=WHEN)
+
+    assert record.schema_version == RECORD_SCHEMA_VERSION
+    assert record.occurred_at == WHEN
+    assert record.user_id == "u1"
+    assert (record.chat.chat_type, record.chat.chat_id, record.chat.channel_id) == (
+        "whatsapp",
+        "79998887766",
+        "ch-1",
+    )
+    assert record.contact_name == "Anthony"
+    assert record.entity is None
+    assert record.event == event.to_wire()
+
+
+def test_deal_opened_record_carries_the_entity() -> None:
+    record = record_from_event(open_event("d7"), receipt_id="r")
+
+    assert record.entity is not None
+    assert (record.entity.id, record.entity.closed) == ("d7", True)
+
+
+def test_record_without_a_time_gets_the_current_utc_time() -> None:
+    before = datetime.now(UTC)
+    record = record_from_event(create_event(), receipt_id="r")
+
+    assert before <= record.occurred_at <= datetime.now(UTC)
+
+
+def test_record_wire_form_is_camel_case_and_parses_back() -> None:
+    record = record_from_event(message_event("m1"), received_at=WHEN)
+
+    wire = record.to_wire()
+
+    assert {"schemaVersion", "kind", "idempotencyKey", "occurredAt", "userId", "chat"} <= set(wire)
+    assert wire["chat"]["chatId"] == "79998887766"
+    assert CrmRecord.model_validate(wire) == record
+
+
+def test_schema_lists_the_record_fields_by_their_wire_names() -> None:
+    schema = record_json_schema()
+
+    properties = schema["properties"]
+    for name in ("schemaVersion", "kind", "idempotencyKey", "occurredAt", "userId", "chat", "event"):
+        assert name in properties
+    assert set(schema["required"]) >= {"kind", "idempotencyKey", "occurredAt", "userId", "chat"}
+    assert set(properties["kind"]["enum"]) == {"deal_request", "deal_opened", "contact"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"status": "created", "recordId": 501, "link": "https://crm.example.com/deals/501"},
+        {
+            "status": "created",
+            "deal": {
+                "id": "501",
+                "responsibleUserId": "1",
+                "name": "Deal #501",
+                "contacts": ["1"],
+            },
+        },
+    ],
+)
+def test_crm_answer_accepts_its_documented_forms(body: dict) -> None:
+    answer = CrmAnswer.model_validate(body)
+
+    assert answer.status == body.get("status", "ok")
+    if "recordId" in body:
+        assert answer.record_id == "501"
+    if "deal" in body:
+        assert answer.deal is not None and answer.deal.contacts == ["1"]
