@@ -67,7 +67,7 @@ class DomView:
     def show_entry(self, entry: OutboxEntry):
         records = document.getElementById("records")
         item = records.querySelector(f'li[data-key="{entry.key}"]')
-        if item is None:
+        if not item:  # JS null arrives as JsNull, which is falsy
             item = element("li", data_key=entry.key)
             records.prepend(item)
         item.dataset.status = entry.status

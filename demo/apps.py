@@ -8,6 +8,8 @@ The proxy and the sandbox are imported here only, so a missing part fails with o
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from .config import DemoConfig
@@ -37,10 +39,25 @@ def proxy_settings(config: DemoConfig) -> Any:
         wazzup_api_key=config.wazzup_api_key,
         wazzup_partner_token=config.wazzup_partner_token,
         wazzup_base_url=config.sandbox_url,
+        wazzup_partner_base_url=config.sandbox_url,
         crm_url=f"{config.crm_url}/records",
+        site_config=demo_site_config(config),
         allow_unsigned=True,
         demo=True,
     )
+
+
+def demo_site_config(config: DemoConfig) -> Path:
+    """The page's site.json with this run's CRM address (ports may differ from the defaults)."""
+    from proxy.settings import PROJECT_ROOT
+
+    site = json.loads((PROJECT_ROOT / "site.json").read_text())
+    records_url = f"{config.crm_url}/records"
+    site.update(crmUrl=records_url, allowedCrmUrls=[records_url])
+    path = config.crm_db.with_name(config.crm_db.stem + "-site.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(site, indent=2))
+    return path
 
 
 def proxy_app(config: DemoConfig) -> Any:

@@ -52,5 +52,8 @@ class Sessions:
             return None
         return session
 
+    def all(self) -> list[Session]:
+        return list(self._sessions.values())
+
     def clear(self) -> None:
         self._sessions.clear()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.link import LinkResponse, PartnerLinkResponse
+from components.link import LinkRequest, LinkResponse, PartnerLinkResponse
 from components.problems import V2Problem, V3Error, V3IframeError, parse_upstream_error
 from proxy.sandbox import SandboxSettings, create_sandbox_app
 from proxy.sandbox.ratelimit import FixedWindowLimiter
@@ -450,3 +450,24 @@ def test_there_are_no_cors_headers(client: TestClient) -> None:
         headers={"Origin": "https://crm.example", "Access-Control-Request-Method": "POST"},
     )
     assert "access-control-allow-origin" not in response.headers
+
+
+# --- the client's own requests ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("scope", ["card", "global"])
+def test_what_the_client_sends_in_either_generation_is_accepted_unchanged(
+    client: TestClient, scope: str
+) -> None:
+    request = LinkRequest.model_validate(
+        {
+            **DOCS_V3_REQUEST,
+            "scope": scope,
+            "filter": DOCS_V3_REQUEST["filter"] if scope == "card" else None,
+        }
+    )
+    v3 = client.post("/v3/iframe", headers=V3, json=request.to_v3())
+    v2 = client.post("/v2/iframe-links/chats", headers=V2, json=request.to_v2())
+    assert (v3.status_code, v2.status_code) == (200, 200), (v3.text, v2.text)
+    sessions = client.app.state.sandbox.sessions.all()
+    assert [s.request for s in sessions] == [request, request]

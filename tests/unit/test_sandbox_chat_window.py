@@ -218,6 +218,23 @@ def test_the_embedded_configuration_cannot_close_the_script_tag(client: TestClie
     assert page_config(html)["chats"][0]["name"] == "</script><script>alert(1)</script>"
 
 
+def test_a_v2_link_opens_a_window_with_its_normalized_options(client: TestClient) -> None:
+    body = {
+        "user_id": "5",
+        "author_name": "John Smith",
+        "scope": "card",
+        "chats": [{"chat_type": "whatsapp", "chat_id": "37111234567"}],
+        "use_events": {"deals": True, "messages": False},
+    }
+    headers = {"Authorization": "Bearer partner-token"}
+    link = client.post("/v2/iframe-links/chats", headers=headers, json=body).json()["data"]["link"]
+    parts = urlsplit(link)
+    config = page_config(client.get(f"{parts.path}?{parts.query}").text)
+    assert config["options"] == {"useDealsEvents": True, "useMessageEvents": False}
+    assert (config["userId"], config["userName"]) == ("5", "John Smith")
+    assert [c["chatId"] for c in config["chats"]] == ["37111234567"]
+
+
 # --- the Deals dropdown -----------------------------------------------------------------
 
 
@@ -343,15 +360,21 @@ def test_a_test_post_not_answered_with_200_is_refused(
     assert client.get("/v3/webhooks", headers=V3).json()["webhooksUri"] is None
 
 
-def test_an_unreachable_webhook_address_fails_the_test_post(crm: FakeCrm) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [(httpx.ConnectError, "could not connect"), (httpx.ReadTimeout, "no answer within 30 s")],
+)
+def test_an_unreachable_or_silent_webhook_address_fails_the_test_post(
+    failure: type[httpx.TransportError], reason: str
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise failure("no", request=request)
 
     settings = SandboxSettings(api_key=API_KEY, partner_token="t", public_url="http://sandbox.test")
-    client = TestClient(create_sandbox_app(settings, webhook_transport=httpx.MockTransport(refuse)))
+    client = TestClient(create_sandbox_app(settings, webhook_transport=httpx.MockTransport(fail)))
     error = V3Error.model_validate(subscribe(client).json())
     assert error.error == "testPostNotPassed"
-    assert "connect" in error.data["reason"]
+    assert reason in error.data["reason"]
 
 
 @pytest.mark.parametrize(
