@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-RUNTIME := vendor/.stamp
+RUNTIME := vendor/.vendor-stamp.json
 
 .PHONY: demo test unit e2e bench serve lint format setup browser clean
 

@@ -104,7 +104,9 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
     chat_specs = params.get("chat") or ([] if own_user else defaults.chats)
     chats = [parse_chat(spec) for spec in chat_specs]
     if scope == "card" and not chats:
-        raise ConfigError("chat", "scope=card needs at least one chat, like chat=whatsapp:79998887766")
+        raise ConfigError(
+            "chat", "scope=card needs at least one chat, like chat=whatsapp:79998887766"
+        )
     active_spec = one("active", None if own_chats else defaults.active)
     active = parse_active(active_spec, one("channel", None))
     events = parse_events(one("events", defaults.events) or "none")

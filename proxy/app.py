@@ -84,6 +84,8 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
             return payload
         try:
             link_request = LinkRequest.model_validate(payload)
+            if settings.wazzup_api == "v2":
+                link_request.to_v2()  # v2 cannot open a Telegram chat by phone: a 400, not a 500
         except ValidationError as error:
             return invalid_request(error)
         if not settings.allow_unsigned:

@@ -68,4 +68,8 @@ async def _http_error(_request: Request, error: Exception) -> Response:
 async def _request_invalid(_request: Request, error: Exception) -> Response:
     # Routes parse their own bodies; this only catches a bad path or query parameter.
     assert isinstance(error, RequestValidationError)
-    return JSONResponse({"error": "VALIDATION_FAILED", "description": "bad request"}, 400)
+    first = error.errors()[0] if error.errors() else {"loc": (), "msg": "bad request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return JSONResponse(
+        {"error": "VALIDATION_FAILED", "description": f"{where}: {first['msg']}"}, 400
+    )

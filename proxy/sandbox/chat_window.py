@@ -116,9 +116,12 @@ def render_page(config: dict[str, Any], nonce: str) -> str:
 
 
 class WindowError(Exception):
+    """A refusal of the page's own JSON calls, answered as `{"message": ...}`."""
+
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         self.message = message
+        super().__init__(message)
 
 
 async def handle_window_error(_request: Request, error: Exception) -> JSONResponse:

@@ -90,7 +90,7 @@ def find_chat(chats: list[WindowChat], chat_type: str, chat_id: str) -> WindowCh
 
 
 def contact_for_chat(store: Store, chat: WindowChat) -> Contact | None:
-    return next((c for c in _contacts_of(store, chat)), None)
+    return next(iter(_contacts_of(store, chat)), None)
 
 
 def deals_for_chat(store: Store, chat: WindowChat, user_id: str) -> list[Deal]:
@@ -123,9 +123,8 @@ def _global_chats(session: Session, state: SandboxState) -> list[WindowChat]:
     for contact in state.store.contacts.all():
         if contact.responsible_user_id == session.user_id:
             data = contact.contact_data[0]
-            name = contact.name
             chats.append(
-                _chat(state, data.chat_type, data.chat_id, name, data.username, data.phone)
+                _chat(state, data.chat_type, data.chat_id, contact.name, data.username, data.phone)
             )
     for chat_type, chat_id, name, username in DEMO_CHATS:
         chats.append(_chat(state, ChatType(chat_type), chat_id, name, username, None))

@@ -69,10 +69,9 @@ def snake_case_keys(
 ) -> list[FieldProblem]:
     """Keys v3 would not understand: snake_case ones, and those named in hints (with why).
 
-    v3 is camelCase on the wire: a snake_case key would be silently ignored by Wazzup.
-
-    The shared models also accept Python names, so without this check a client bug such
-    as `active_chat` on `/v3/iframe` would pass the sandbox and fail against Wazzup.
+    Wazzup would ignore a snake_case key, but the shared models also accept Python names,
+    so without this check a client bug such as `active_chat` on `/v3/iframe` would pass
+    the sandbox and then fail against Wazzup.
     """
     hints = hints or {}
     found: list[FieldProblem] = []

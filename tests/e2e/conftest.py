@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def vendored_runtime() -> None:
-    if not (ROOT / "vendor" / ".stamp").exists():
+    if not (ROOT / "vendor" / ".vendor-stamp.json").exists():
         pytest.exit("The browser runtime is not vendored: run `make test` (or `make setup`).", 2)
 
 

@@ -11,6 +11,7 @@ from components.config import KNOWN_PARAMS, load_page_config, parse_site_config
 from components.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE = "https://chat.example.com/wazzup/index.html"
 CRM = "https://crm.example.com/records"
 OTHER_CRM = "https://other-crm.example.com/records"
 
@@ -33,13 +34,13 @@ SITE = {
 
 
 def load(query: str = "", **site_changes: object):
-    return load_page_config(json.dumps({**SITE, **site_changes}), query)
+    return load_page_config(json.dumps({**SITE, **site_changes}), PAGE + query)
 
 
 def config_error(query: str, site: dict | str | None = None) -> ConfigError:
     text = site if isinstance(site, str) else json.dumps(site if site is not None else SITE)
     with pytest.raises(ConfigError) as caught:
-        load_page_config(text, query)
+        load_page_config(text, PAGE + query)
     return caught.value
 
 
@@ -72,7 +73,7 @@ def test_site_settings_are_carried_into_the_page_config() -> None:
 
 
 def test_shipped_site_json_is_valid_and_opens_its_sample_card() -> None:
-    config = load_page_config((ROOT / "site.json").read_text(), "")
+    config = load_page_config((ROOT / "site.json").read_text(), PAGE)
 
     assert config.link_request.user.id
     if config.link_request.scope == "card":
@@ -155,6 +156,19 @@ def test_events_switches(events: str, deals: bool, messages: bool) -> None:
     request = load(f"?events={events}").link_request
 
     assert (request.use_deals_events, request.use_message_events) == (deals, messages)
+
+
+@pytest.mark.parametrize(
+    ("proxy_url", "resolved"),
+    [
+        ("", "https://chat.example.com"),
+        ("/", "https://chat.example.com"),
+        ("/wz-proxy/", "https://chat.example.com/wz-proxy"),
+        ("https://proxy.example.com", "https://proxy.example.com"),
+    ],
+)
+def test_proxy_url_is_made_absolute_against_the_page(proxy_url: str, resolved: str) -> None:
+    assert load("", proxyUrl=proxy_url).proxy_url == resolved
 
 
 def test_no_crm_url_turns_delivery_off() -> None:

@@ -116,7 +116,7 @@ def page_config(crm_mode: str = "direct", crm_url: str | None = CRM) -> PageConf
         "crmTimeoutS": 4,
         "defaults": {"userId": "u1", "scope": "global"},
     }
-    return load_page_config(json.dumps(site), "")
+    return load_page_config(json.dumps(site), "https://chat.example.com/index.html")
 
 
 @dataclass

@@ -33,7 +33,9 @@ def test_origin_of_writes_the_origin_as_browsers_do(url: str, origin: str) -> No
     assert origin_of(url) == origin
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.example/", "/relative", "https://"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "ftp://x.example/", "/relative", "https://"]
+)
 def test_origin_of_refuses_non_http_urls(url: str) -> None:
     with pytest.raises(ValueError, match="not an http"):
         origin_of(url)

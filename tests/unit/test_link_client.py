@@ -97,9 +97,7 @@ def test_problem_answer_is_link_refused_with_its_title_detail_code_and_errors() 
     error = refused(reply(400, problem))
 
     assert error.title == "Invalid request"
-    assert error.detail == (
-        "filter: at least one chat (filter.0.chatId: digits only; scope: bad)"
-    )
+    assert error.detail == "filter: at least one chat (filter.0.chatId: digits only; scope: bad)"
     assert (error.status, error.code) == (400, "VALIDATION_FAILED")
     assert str(error) == f"Invalid request: {error.detail}"
 
@@ -111,7 +109,9 @@ def test_problem_errors_already_in_the_detail_are_not_repeated() -> None:
 
 
 def test_problem_without_a_code_gives_an_empty_code() -> None:
-    error = refused(reply(502, {"title": "Wazzup could not be reached", "status": 502, "detail": "x"}))
+    error = refused(
+        reply(502, {"title": "Wazzup could not be reached", "status": 502, "detail": "x"})
+    )
 
     assert (error.code, error.status) == ("", 502)
 

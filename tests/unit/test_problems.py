@@ -107,7 +107,9 @@ def test_v3_field_errors_in_field_message_form_are_listed() -> None:
 
 def test_v2_documented_validation_example_gives_code_fix_and_errors() -> None:
     body = v2_problem(
-        400, "VALIDATION_FAILED", ["user_id should not be empty", "scope must be a valid enum value"]
+        400,
+        "VALIDATION_FAILED",
+        ["user_id should not be empty", "scope must be a valid enum value"],
     )
 
     problem = explain_upstream_error(400, json.dumps(body))

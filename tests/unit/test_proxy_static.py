@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from proxy.app import create_app
 from proxy.settings import Settings
-from proxy.static import IMMUTABLE, REVALIDATE, resolve_page_file
+from proxy.static import REVALIDATE, RUNTIME_CACHE, resolve_page_file
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "0123456789abcdef0123456789abcdef"
@@ -130,7 +130,7 @@ def test_files_outside_the_allow_list_are_not_found(project: TestClient, path: s
     ],
 )
 def test_traversal_tricks_are_not_found(project: TestClient, raw_path: str) -> None:
-    # Sent as raw bytes on the wire, so the client cannot tidy the dots away first.
+    # Percent-encoded dots and slashes reach the server as sent; it decodes them itself.
     response = project.get("http://testserver" + raw_path)
 
     assert response.status_code == 404
@@ -183,15 +183,15 @@ def test_unlisted_file_in_the_root_is_not_found(fake: TestClient) -> None:
         ("/vendor/pyodide/pydantic-2.0-py3-none-any.whl", "application/zip"),
     ],
 )
-def test_vendored_runtime_is_immutable_with_its_type(
+def test_vendored_runtime_is_cached_with_its_type(
     fake: TestClient, path: str, media_type: str
 ) -> None:
     response = fake.get(path)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media_type)
-    assert response.headers["cache-control"] == IMMUTABLE
-    assert "immutable" in response.headers["cache-control"]
+    assert response.headers["cache-control"] == RUNTIME_CACHE
+    assert response.headers["cache-control"].startswith("public, max-age=")
 
 
 def test_python_modules_are_served_as_python_and_revalidated(fake: TestClient) -> None:
@@ -202,9 +202,7 @@ def test_python_modules_are_served_as_python_and_revalidated(fake: TestClient) -
     assert response.text == "LINK = 1"
 
 
-def test_site_config_setting_replaces_the_pages_site_json(
-    fake_root: Path, tmp_path: Path
-) -> None:
+def test_site_config_setting_replaces_the_pages_site_json(fake_root: Path, tmp_path: Path) -> None:
     replacement = tmp_path / "other-site.json"
     replacement.write_text('{"proxyUrl": "https://proxy.example.com"}')
 

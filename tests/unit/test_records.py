@@ -134,7 +134,15 @@ def test_schema_lists_the_record_fields_by_their_wire_names() -> None:
     schema = record_json_schema()
 
     properties = schema["properties"]
-    for name in ("schemaVersion", "kind", "idempotencyKey", "occurredAt", "userId", "chat", "event"):
+    for name in (
+        "schemaVersion",
+        "kind",
+        "idempotencyKey",
+        "occurredAt",
+        "userId",
+        "chat",
+        "event",
+    ):
         assert name in properties
     assert set(schema["required"]) >= {"kind", "idempotencyKey", "occurredAt", "userId", "chat"}
     assert set(properties["kind"]["enum"]) == {"deal_request", "deal_opened", "contact"}
