@@ -25,11 +25,13 @@ def chat_window(page, demo: Demo):
     return next(frame for frame in page.frames if frame.url.startswith(f"{demo.sandbox_url}/chat/"))
 
 
-def wait_for_records(demo: Demo, user_id: str, count: int, timeout: float = 30) -> list[dict]:
+def wait_for_records(page, demo: Demo, user_id: str, count: int, timeout: float = 30) -> list:
+    # Poll with page.wait_for_timeout, not time.sleep: Playwright's sync API serves the
+    # network guard's route handlers only while the test is inside a Playwright call.
     deadline = time.monotonic() + timeout
     rows = demo.records(user_id)
     while len(rows) < count and time.monotonic() < deadline:
-        time.sleep(0.25)
+        page.wait_for_timeout(250)
         rows = demo.records(user_id)
     return rows
 
@@ -60,7 +62,7 @@ def test_each_event_becomes_one_record_in_the_crm(page, demo, network):
     with page.context.expect_page() as opened:
         deal.click()
 
-    rows = wait_for_records(demo, user_id, 3)
+    rows = wait_for_records(page, demo, user_id, 3)
     assert sorted(row["kind"] for row in rows) == ["contact", "deal_opened", "deal_request"]
     for event_type in ("WZ_OUTPUT_MESSAGE", "WZ_CREATE_ENTITY", "WZ_OPEN_ENTITY"):
         assert page.locator(f'#events li[data-event-type="{event_type}"]').count() == 1
@@ -114,7 +116,7 @@ def test_message_from_another_origin_is_rejected_and_not_recorded(page, demo):
     reasons = rejected.all_inner_texts()
     assert all("is not the chat window's origin" in reason for reason in reasons)
     assert page.locator("#events li").count() == 0
-    time.sleep(1)
+    page.wait_for_timeout(1000)
     assert demo.records(user_id) == []
 
 
@@ -152,7 +154,7 @@ def test_malformed_message_from_the_chat_window_is_rejected_and_the_page_keeps_w
     chat = page.frame_locator(FRAME)
     chat.locator('[data-testid="deals-toggle"]').click()
     chat.locator('[data-testid="deal-create"]').click()
-    assert len(wait_for_records(demo, user_id, 1)) == 1
+    assert len(wait_for_records(page, demo, user_id, 1)) == 1
 
 
 def test_api_keys_never_reach_the_browser(page, demo):
@@ -173,7 +175,7 @@ def test_api_keys_never_reach_the_browser(page, demo):
     chat = page.frame_locator(FRAME)
     chat.locator('[data-testid="deals-toggle"]').click()
     chat.locator('[data-testid="deal-create"]').click()
-    wait_for_records(demo, user_id, 1)
+    wait_for_records(page, demo, user_id, 1)
 
     seen.append(page.content())
     for frame in page.frames:

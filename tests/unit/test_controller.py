@@ -1,4 +1,4 @@
-"""The page's behaviour without a DOM: a list-backed view, a fake network, a fake clock."""
+"""The harness's behaviour without a DOM: a list-backed view, a fake network, a fake clock."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def page_config(crm_mode: str = "direct", crm_url: str | None = CRM) -> PageConf
 
 
 @dataclass
-class Page:
+class Harness:
     controller: Controller
     view: ListView
     network: FakeNetwork
@@ -131,7 +131,7 @@ class Page:
         asyncio.run(self.controller.deliver_due())
 
 
-def open_page(config: PageConfig | None = None, storage: dict[str, str] | None = None) -> Page:
+def open_page(config: PageConfig | None = None, storage: dict[str, str] | None = None) -> Harness:
     view, network, clock = ListView(), FakeNetwork(), Clock()
     storage = {} if storage is None else storage
     receipts = iter(range(1000))
@@ -143,68 +143,68 @@ def open_page(config: PageConfig | None = None, storage: dict[str, str] | None =
         new_receipt_id=lambda: f"receipt-{next(receipts)}",
     )
     controller.chat_opened(LINK)
-    return Page(controller, view, network, clock, storage)
+    return Harness(controller, view, network, clock, storage)
 
 
 @pytest.fixture
-def page() -> Page:
+def harness() -> Harness:
     return open_page()
 
 
-def test_accepted_event_is_shown_posted_to_the_parent_and_queued(page: Page) -> None:
-    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
+def test_accepted_event_is_shown_posted_to_the_parent_and_queued(harness: Harness) -> None:
+    assert harness.controller.handle_message(ORIGIN, True, CREATE) is True
 
-    ((key, event_type, rows),) = page.view.events
+    ((key, event_type, rows),) = harness.view.events
     assert event_type == "WZ_CREATE_ENTITY"
     assert ("Chat", "whatsapp 79998887766") in rows
-    assert page.view.parent[0] == bridge.event_message(parse_event(CREATE), key)
-    (entry,) = page.view.entries
+    assert harness.view.parent[0] == bridge.event_message(parse_event(CREATE), key)
+    (entry,) = harness.view.entries
     assert (entry.key, entry.status) == (key, "queued")
-    assert page.view.parent[1]["type"] == "delivery"
-    assert page.view.parent[1]["status"] == "queued"
-    assert [e.key for e in page.controller.outbox.due()] == [key]
-    assert page.view.rejected == []
+    assert harness.view.parent[1]["type"] == "delivery"
+    assert harness.view.parent[1]["status"] == "queued"
+    assert [e.key for e in harness.controller.outbox.due()] == [key]
+    assert harness.view.rejected == []
 
 
-def test_queued_record_is_delivered_to_the_crm(page: Page) -> None:
-    page.network.script(CRM, answer(201, {"status": "created", "recordId": "r9"}))
-    page.controller.handle_message(ORIGIN, True, CREATE)
-    key = page.view.events[0][0]
+def test_queued_record_is_delivered_to_the_crm(harness: Harness) -> None:
+    harness.network.script(CRM, answer(201, {"status": "created", "recordId": "r9"}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    key = harness.view.events[0][0]
 
-    page.deliver()
+    harness.deliver()
 
-    (request,) = page.network.to(CRM)
+    (request,) = harness.network.to(CRM)
     assert request["headers"][IDEMPOTENCY_HEADER] == key
     assert request["json"]["kind"] == "deal_request"
     assert request["json"]["chat"]["chatId"] == "79998887766"
-    assert [e.status for e in page.view.entries] == ["queued", "sending", "delivered"]
-    delivered = page.view.parent[-1]
+    assert [e.status for e in harness.view.entries] == ["queued", "sending", "delivered"]
+    delivered = harness.view.parent[-1]
     assert (delivered["type"], delivered["status"], delivered["idempotencyKey"]) == (
         "delivery",
         "delivered",
         key,
     )
     assert delivered["answer"]["recordId"] == "r9"
-    assert page.controller.outbox.depth() == 0
+    assert harness.controller.outbox.depth() == 0
 
 
-def test_message_from_another_origin_is_shown_rejected_and_nothing_is_queued(page: Page) -> None:
-    accepted = page.controller.handle_message("https://evil.example.com", True, CREATE)
+def test_message_from_another_origin_is_shown_rejected_and_nothing_is_queued(harness: Harness) -> None:
+    accepted = harness.controller.handle_message("https://evil.example.com", True, CREATE)
 
     assert accepted is False
-    assert len(page.view.rejected) == 1
-    assert "evil.example.com" in page.view.rejected[0]
-    assert page.view.parent == [bridge.rejected_message(page.view.rejected[0])]
-    assert page.view.events == [] and page.view.entries == []
-    assert page.storage == {}
+    assert len(harness.view.rejected) == 1
+    assert "evil.example.com" in harness.view.rejected[0]
+    assert harness.view.parent == [bridge.rejected_message(harness.view.rejected[0])]
+    assert harness.view.events == [] and harness.view.entries == []
+    assert harness.storage == {}
 
 
-def test_malformed_message_is_rejected_and_the_page_keeps_working(page: Page) -> None:
-    assert page.controller.handle_message(ORIGIN, True, {"type": "WZ_NOPE"}) is False
-    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
+def test_malformed_message_is_rejected_and_the_page_keeps_working(harness: Harness) -> None:
+    assert harness.controller.handle_message(ORIGIN, True, {"type": "WZ_NOPE"}) is False
+    assert harness.controller.handle_message(ORIGIN, True, CREATE) is True
 
-    assert len(page.view.rejected) == 1
-    assert len(page.view.events) == 1
+    assert len(harness.view.rejected) == 1
+    assert len(harness.view.events) == 1
 
 
 def test_message_before_the_chat_opens_is_rejected() -> None:
@@ -215,177 +215,177 @@ def test_message_before_the_chat_opens_is_rejected() -> None:
     assert view.rejected == ["no chat window is open yet"]
 
 
-def test_message_from_a_second_frame_of_the_same_origin_is_rejected(page: Page) -> None:
-    assert page.controller.handle_message(ORIGIN, False, CREATE) is False
-    assert page.storage == {}
+def test_message_from_a_second_frame_of_the_same_origin_is_rejected(harness: Harness) -> None:
+    assert harness.controller.handle_message(ORIGIN, False, CREATE) is False
+    assert harness.storage == {}
 
 
-def test_two_messages_of_one_chat_make_one_contact_record(page: Page) -> None:
-    page.controller.handle_message(ORIGIN, True, message("m1"))
-    page.controller.handle_message(ORIGIN, True, message("m2"))
-    page.deliver()
-    page.controller.handle_message(ORIGIN, True, message("m3"))
-    page.deliver()
+def test_two_messages_of_one_chat_make_one_contact_record(harness: Harness) -> None:
+    harness.controller.handle_message(ORIGIN, True, message("m1"))
+    harness.controller.handle_message(ORIGIN, True, message("m2"))
+    harness.deliver()
+    harness.controller.handle_message(ORIGIN, True, message("m3"))
+    harness.deliver()
 
-    assert len(page.view.events) == 3  # every message is shown
-    assert len({key for key, _, _ in page.view.events}) == 1
-    assert len(page.controller.outbox.entries()) == 1
-    (request,) = page.network.to(CRM)
+    assert len(harness.view.events) == 3  # every message is shown
+    assert len({key for key, _, _ in harness.view.events}) == 1
+    assert len(harness.controller.outbox.entries()) == 1
+    (request,) = harness.network.to(CRM)
     assert request["json"]["kind"] == "contact"
     assert request["json"]["contactName"] == "Anthony"
 
 
-def test_two_deal_requests_make_two_records(page: Page) -> None:
-    page.controller.handle_message(ORIGIN, True, CREATE)
-    page.controller.handle_message(ORIGIN, True, CREATE)
-    page.deliver()
+def test_two_deal_requests_make_two_records(harness: Harness) -> None:
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.deliver()
 
-    assert len(page.network.to(CRM)) == 2
-    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in page.network.to(CRM)}
+    assert len(harness.network.to(CRM)) == 2
+    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in harness.network.to(CRM)}
     assert len(keys) == 2
 
 
-def test_created_deal_is_pushed_to_wazzup_through_the_proxy(page: Page) -> None:
-    page.network.script(CRM, answer(201, {"status": "created", "deal": DEAL}))
-    page.controller.handle_message(ORIGIN, True, CREATE)
+def test_created_deal_is_pushed_to_wazzup_through_the_proxy(harness: Harness) -> None:
+    harness.network.script(CRM, answer(201, {"status": "created", "deal": DEAL}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
 
-    page.deliver()
+    harness.deliver()
 
-    (push,) = page.network.to(f"{PROXY}/api/deals")
+    (push,) = harness.network.to(f"{PROXY}/api/deals")
     assert push["method"] == "POST"
     assert push["json"] == [{**DEAL, "closed": False}]
-    assert page.view.notes == ["Sent deal 501 to Wazzup"]
-    assert page.network.to(f"{PROXY}/api/contacts") == []
+    assert harness.view.notes == ["Sent deal 501 to Wazzup"]
+    assert harness.network.to(f"{PROXY}/api/contacts") == []
 
 
-def test_created_contact_and_deal_are_both_pushed_contact_first(page: Page) -> None:
-    page.network.script(CRM, answer(201, {"contact": CONTACT, "deal": DEAL}))
-    page.controller.handle_message(ORIGIN, True, message("m1"))
+def test_created_contact_and_deal_are_both_pushed_contact_first(harness: Harness) -> None:
+    harness.network.script(CRM, answer(201, {"contact": CONTACT, "deal": DEAL}))
+    harness.controller.handle_message(ORIGIN, True, message("m1"))
 
-    page.deliver()
+    harness.deliver()
 
-    pushed = [r["url"] for r in page.network.requests if r["url"].startswith(PROXY)]
+    pushed = [r["url"] for r in harness.network.requests if r["url"].startswith(PROXY)]
     assert pushed == [f"{PROXY}/api/contacts", f"{PROXY}/api/deals"]
 
 
-def test_refused_push_is_noted_with_its_status(page: Page) -> None:
-    page.network.script(CRM, answer(201, {"deal": DEAL}))
-    page.network.script(f"{PROXY}/api/deals", answer(502, {"title": "x"}))
-    page.controller.handle_message(ORIGIN, True, CREATE)
+def test_refused_push_is_noted_with_its_status(harness: Harness) -> None:
+    harness.network.script(CRM, answer(201, {"deal": DEAL}))
+    harness.network.script(f"{PROXY}/api/deals", answer(502, {"title": "x"}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
 
-    page.deliver()
+    harness.deliver()
 
-    assert page.view.notes == ["Wazzup did not take deal 501 (HTTP 502)"]
-    assert page.view.entries[-1].status == "delivered"
-
-
-def test_unreachable_proxy_during_a_push_is_noted(page: Page) -> None:
-    page.network.script(CRM, answer(201, {"deal": DEAL}))
-    page.network.script(f"{PROXY}/api/deals", TransportFailure("offline"))
-    page.controller.handle_message(ORIGIN, True, CREATE)
-
-    page.deliver()
-
-    assert page.view.notes == ["Could not send deal 501 to Wazzup: no answer"]
+    assert harness.view.notes == ["Wazzup did not take deal 501 (HTTP 502)"]
+    assert harness.view.entries[-1].status == "delivered"
 
 
-def test_crm_error_then_success_delivers_once_after_the_backoff(page: Page) -> None:
-    page.network.script(CRM, answer(500, {"detail": "db down"}), answer(201, {"status": "created"}))
-    page.controller.handle_message(ORIGIN, True, CREATE)
+def test_unreachable_proxy_during_a_push_is_noted(harness: Harness) -> None:
+    harness.network.script(CRM, answer(201, {"deal": DEAL}))
+    harness.network.script(f"{PROXY}/api/deals", TransportFailure("offline"))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
 
-    page.deliver()
-    failed = page.view.entries[-1]
+    harness.deliver()
+
+    assert harness.view.notes == ["Could not send deal 501 to Wazzup: no answer"]
+
+
+def test_crm_error_then_success_delivers_once_after_the_backoff(harness: Harness) -> None:
+    harness.network.script(CRM, answer(500, {"detail": "db down"}), answer(201, {"status": "created"}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+
+    harness.deliver()
+    failed = harness.view.entries[-1]
     assert (failed.status, failed.attempts) == ("queued", 1)
     assert failed.last_error == "CRM answered 500: db down"
-    assert page.view.parent[-1]["error"] == "CRM answered 500: db down"
+    assert harness.view.parent[-1]["error"] == "CRM answered 500: db down"
 
-    page.deliver()  # not due yet: nothing is sent
-    assert len(page.network.to(CRM)) == 1
+    harness.deliver()  # not due yet: nothing is sent
+    assert len(harness.network.to(CRM)) == 1
 
-    page.clock.now = failed.next_attempt_at
-    page.deliver()
-    page.deliver()
+    harness.clock.now = failed.next_attempt_at
+    harness.deliver()
+    harness.deliver()
 
-    assert len(page.network.to(CRM)) == 2
-    statuses = [m["status"] for m in page.view.parent if m["type"] == "delivery"]
+    assert len(harness.network.to(CRM)) == 2
+    statuses = [m["status"] for m in harness.view.parent if m["type"] == "delivery"]
     assert statuses.count("delivered") == 1
-    assert page.view.entries[-1].attempts == 2
-    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in page.network.to(CRM)}
+    assert harness.view.entries[-1].attempts == 2
+    keys = {r["headers"][IDEMPOTENCY_HEADER] for r in harness.network.to(CRM)}
     assert len(keys) == 1
 
 
-def test_crm_429_waits_for_retry_after(page: Page) -> None:
-    page.network.script(CRM, answer(429, None, retry_after="30"))
-    page.controller.handle_message(ORIGIN, True, CREATE)
-    page.deliver()
+def test_crm_429_waits_for_retry_after(harness: Harness) -> None:
+    harness.network.script(CRM, answer(429, None, retry_after="30"))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.deliver()
 
-    page.clock.now += 29
-    page.deliver()
-    assert len(page.network.to(CRM)) == 1
+    harness.clock.now += 29
+    harness.deliver()
+    assert len(harness.network.to(CRM)) == 1
 
-    page.clock.now += 1
-    page.deliver()
-    assert len(page.network.to(CRM)) == 2
-
-
-def test_permanent_failure_waits_for_a_manual_retry(page: Page) -> None:
-    page.network.script(CRM, answer(422, {"detail": "missing 'email'"}))
-    page.controller.handle_message(ORIGIN, True, CREATE)
-    page.deliver()
-    key = page.view.events[0][0]
-    assert page.view.entries[-1].status == "failed"
-    assert page.view.entries[-1].last_error == "CRM answered 422: missing 'email'"
-
-    page.clock.now += 3600
-    page.deliver()
-    assert len(page.network.to(CRM)) == 1
-
-    page.controller.retry(key)
-    page.deliver()
-
-    assert len(page.network.to(CRM)) == 2
-    assert page.view.entries[-1].status == "delivered"
+    harness.clock.now += 1
+    harness.deliver()
+    assert len(harness.network.to(CRM)) == 2
 
 
-def test_discarded_record_is_never_sent(page: Page) -> None:
-    page.controller.handle_message(ORIGIN, True, CREATE)
+def test_permanent_failure_waits_for_a_manual_retry(harness: Harness) -> None:
+    harness.network.script(CRM, answer(422, {"detail": "missing 'email'"}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.deliver()
+    key = harness.view.events[0][0]
+    assert harness.view.entries[-1].status == "failed"
+    assert harness.view.entries[-1].last_error == "CRM answered 422: missing 'email'"
 
-    page.controller.discard(page.view.events[0][0])
-    page.deliver()
+    harness.clock.now += 3600
+    harness.deliver()
+    assert len(harness.network.to(CRM)) == 1
 
-    assert page.network.requests == []
+    harness.controller.retry(key)
+    harness.deliver()
+
+    assert len(harness.network.to(CRM)) == 2
+    assert harness.view.entries[-1].status == "delivered"
+
+
+def test_discarded_record_is_never_sent(harness: Harness) -> None:
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+
+    harness.controller.discard(harness.view.events[0][0])
+    harness.deliver()
+
+    assert harness.network.requests == []
 
 
 def test_opened_deal_with_a_link_opens_it() -> None:
-    page = open_page()
+    harness = open_page()
     entity = {"id": "d1", "name": "Deal", "link": "https://crm.example.com/deals/1"}
 
     opened = {"type": "WZ_OPEN_ENTITY", "data": chat(entity=entity)}
 
-    page.controller.handle_message(ORIGIN, True, opened)
+    harness.controller.handle_message(ORIGIN, True, opened)
 
-    assert page.view.opened == ["https://crm.example.com/deals/1"]
+    assert harness.view.opened == ["https://crm.example.com/deals/1"]
 
 
 def test_without_a_crm_events_are_shown_but_not_queued() -> None:
-    page = open_page(page_config(crm_mode="direct", crm_url=None))
+    harness = open_page(page_config(crm_mode="direct", crm_url=None))
 
-    assert page.controller.crm_target is None
-    assert page.controller.handle_message(ORIGIN, True, CREATE) is True
-    page.deliver()
+    assert harness.controller.crm_target is None
+    assert harness.controller.handle_message(ORIGIN, True, CREATE) is True
+    harness.deliver()
 
-    assert len(page.view.events) == 1
-    assert page.view.entries == [] and page.storage == {}
-    assert page.network.requests == []
+    assert len(harness.view.events) == 1
+    assert harness.view.entries == [] and harness.storage == {}
+    assert harness.network.requests == []
 
 
 def test_proxy_mode_delivers_to_the_proxys_relay() -> None:
-    page = open_page(page_config(crm_mode="proxy", crm_url=None))
-    page.controller.handle_message(ORIGIN, True, CREATE)
+    harness = open_page(page_config(crm_mode="proxy", crm_url=None))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
 
-    page.deliver()
+    harness.deliver()
 
-    assert [r["url"] for r in page.network.requests] == [f"{PROXY}{CRM_RELAY_PATH}"]
+    assert [r["url"] for r in harness.network.requests] == [f"{PROXY}{CRM_RELAY_PATH}"]
 
 
 def test_records_left_by_a_previous_page_are_delivered_after_a_reload() -> None:
@@ -400,13 +400,13 @@ def test_records_left_by_a_previous_page_are_delivered_after_a_reload() -> None:
     assert second.view.entries[-1].status == "delivered"
 
 
-def test_background_delivery_wakes_for_a_new_record(page: Page) -> None:
+def test_background_delivery_wakes_for_a_new_record(harness: Harness) -> None:
     async def scenario() -> None:
-        task = asyncio.create_task(page.controller.run_delivery())
+        task = asyncio.create_task(harness.controller.run_delivery())
         await asyncio.sleep(0)
-        page.controller.handle_message(ORIGIN, True, CREATE)
+        harness.controller.handle_message(ORIGIN, True, CREATE)
         for _ in range(100):
-            if page.network.to(CRM):
+            if harness.network.to(CRM):
                 break
             await asyncio.sleep(0.01)
         task.cancel()
@@ -415,19 +415,19 @@ def test_background_delivery_wakes_for_a_new_record(page: Page) -> None:
 
     asyncio.run(scenario())
 
-    assert len(page.network.to(CRM)) == 1
-    assert page.view.entries[-1].status == "delivered"
+    assert len(harness.network.to(CRM)) == 1
+    assert harness.view.entries[-1].status == "delivered"
 
 
 def test_delivery_messages_to_the_parent_name_the_record_kind_and_never_the_link(
-    page: Page,
+    harness: Harness,
 ) -> None:
-    page.controller.handle_message(ORIGIN, True, message("m1"))
-    page.deliver()
+    harness.controller.handle_message(ORIGIN, True, message("m1"))
+    harness.deliver()
 
-    deliveries = [m for m in page.view.parent if m["type"] == "delivery"]
+    deliveries = [m for m in harness.view.parent if m["type"] == "delivery"]
     assert [m["status"] for m in deliveries] == ["queued", "sending", "delivered"]
-    for posted in page.view.parent:
+    for posted in harness.view.parent:
         assert (posted["source"], posted["version"]) == (bridge.SOURCE, bridge.VERSION)
     assert {m["kind"] for m in deliveries} == {"contact"}
-    assert "TOKEN" not in json.dumps(page.view.parent)
+    assert "TOKEN" not in json.dumps(harness.view.parent)
