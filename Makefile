@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 RUNTIME := vendor/.vendor-stamp.json
 
-.PHONY: demo test unit e2e bench serve lint format setup browser clean
+.PHONY: demo test unit e2e bench serve sandbox lint format setup browser clean
 
 demo: setup ## run the proxy, the Wazzup sandbox and the sample CRM on 127.0.0.1
 	$(BIN)/python -m demo
@@ -21,6 +21,9 @@ e2e: setup browser ## run the end-to-end tests only
 
 serve: setup ## run the proxy in production mode (signed launches), configured by env
 	$(BIN)/python -m proxy
+
+sandbox: $(INSTALLED) ## run the Wazzup sandbox alone on 127.0.0.1:8001, for `make serve` (docs/security.md)
+	$(BIN)/python -m proxy.sandbox
 
 lint: $(INSTALLED) ## check style with ruff
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

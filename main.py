@@ -7,17 +7,20 @@ import pyodide_http
 from pyodide.ffi import create_proxy, to_js
 
 from components import bridge
-from components.browser import LocalStorage, fetch_send
+from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
 from components.config import PageConfig, load_page_config
-from components.controller import Controller
+from components.controller import Controller, only_this_tab
 from components.errors import ConfigError, LinkError
+from components.gate import origin_of
 from components.http import TransportFailure, send_sync
+from components.launch import ProxyMode, with_launch
 from components.link_client import fetch_link
-from components.outbox import Outbox, OutboxEntry
+from components.outbox import STALE_SENDING_S, Outbox, OutboxEntry
 from components.render import EVENT_TITLES, entry_status
 
 document = js.document
 IFRAME_ALLOW = "microphone *; clipboard-write *"
+BACKGROUND = set()  # long-running tasks (the delivery loop)
 
 def element(tag, text="", **attributes):
     node = document.createElement(tag)
@@ -80,16 +83,18 @@ class DomView:
                                 rel="noopener noreferrer"))
         if entry.status == "failed":
             self._button(item, "Retry", "retry", lambda: self.controller_ref().retry(entry.key))
-            self._button(item, "Discard", "discard", lambda: self._discard(entry.key, item))
+            self._button(item, "Discard", "discard",
+                         lambda: self.controller_ref().discard(entry.key))
 
     def _button(self, item, label, action, callback):
         button = element("button", label, type="button", data_action=action)
         button.addEventListener("click", create_proxy(lambda _event: callback()))
         item.append(button)
 
-    def _discard(self, key, item):
-        self.controller_ref().discard(key)
-        item.remove()
+    def forget_entry(self, key):
+        item = document.getElementById("records").querySelector(f'li[data-key="{key}"]')
+        if item:
+            item.remove()
 
     def show_note(self, text):
         document.getElementById("notes").prepend(element("li", text))
@@ -125,20 +130,36 @@ def embed_chat(url):
     js.performance.mark("chat-src-set")
     return frame
 
-def message_listener(controller, frame):
+def message_listener(controller, frame, chat_origin):
     def on_message(event):
+        origin = str(event.origin)
         from_chat_window = bool(getattr(js.Object, "is")(event.source, frame.contentWindow))
-        data = event.data
-        if not isinstance(data, str):
-            try:
-                data = js.JSON.stringify(data)
-            except Exception:
-                data = None
-        if data is None:
-            data = "null"
-        controller.handle_message(str(event.origin), from_chat_window, data)
+        # Any window may post a huge message: copy and serialize only the chat window's own.
+        # The others are rejected on origin or source, without their data being read.
+        trusted = from_chat_window and origin == chat_origin
+        data = message_text(event) if trusted else None
+        controller.handle_message(origin, from_chat_window, data)
 
     return create_proxy(on_message)
+
+def message_text(event):
+    data = event.data
+    if isinstance(data, str):
+        return data
+    try:
+        return js.JSON.stringify(data)
+    except Exception:  # cyclic or otherwise unserializable: rejected as malformed
+        return None
+
+def warn_if_unsigned(config):
+    """An unsigned proxy gives a chat link to anyone who asks: say so where nobody misses it."""
+    try:
+        result = send_sync("GET", f"{config.proxy_url}/api/mode", None,
+                           {"Accept": "application/json"}, 10.0)
+        unsigned = result.ok and ProxyMode.model_validate_json(result.body).unsigned
+    except (TransportFailure, ValueError):  # the link request reports an unreachable proxy
+        return
+    document.getElementById("unsigned-banner").hidden = not unsigned
 
 async def main():
     try:
@@ -163,22 +184,34 @@ async def start():
         return
 
     set_status("Getting the chat link…", "linking")
+    warn_if_unsigned(config)
     try:
-        link = fetch_link(config.proxy_url, config.link_request)
+        link = fetch_link(config.proxy_url, config.link_request,
+                          send=with_launch(send_sync, config.launch_token))
     except LinkError as error:
         show_problem(error.title, error.detail, error.code or f"http:{error.status}")
         return
 
     controller = None
     view = DomView(config, lambda: controller)
-    controller = Controller(config, Outbox(LocalStorage()), fetch_send, view)
+    # Web Locks keep two tabs from sending one record; without them, a tab waits longer
+    # before it takes over a record another tab left "sending".
+    locks = has_web_locks()
+    outbox = Outbox(LocalStorage(), stale_sending_s=0 if locks else STALE_SENDING_S)
+    controller = Controller(config, outbox, fetch_send, view,
+                            lock=web_lock if locks else only_this_tab)
     controller.chat_opened(link.url)
     frame = embed_chat(link.url)
-    js.window.addEventListener("message", message_listener(controller, frame))
+    js.window.addEventListener("message", message_listener(controller, frame, origin_of(link.url)))
+    js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it
+    js.window.addEventListener(
+        "storage", create_proxy(lambda event: controller.storage_changed(event.key or None)))
+    js.window.addEventListener("online", create_proxy(lambda _event: controller.retry_now()))
 
     for entry in controller.outbox.entries():
         view.show_entry(entry)
-    asyncio.ensure_future(controller.run_delivery())
+    # Keep a reference: asyncio holds tasks weakly, and this one must run as long as the page.
+    BACKGROUND.add(asyncio.ensure_future(controller.run_delivery()))
     set_status("Ready", "ready")
     document.body.dataset.ready = "1"
     view.post_to_parent(bridge.ready_message())

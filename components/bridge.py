@@ -1,14 +1,18 @@
 """Messages the page posts to `window.parent`, so a low-code CRM hosting it can react.
 
-Format (version 1), always an object with `source` and `version`::
+Sent only when site.json names `parentOrigin` (the host page's origin, or "*" if you must),
+and only to that origin. Format version 1, documented in docs/bridge.md; every message is an
+object with `source`, `version` and `type`::
 
-    {"source": "wazzup-chat-window", "version": 1, "type": "event",
-     "event": {...the Wazzup event...}, "idempotencyKey": "deal-request-..."}
+    {"source": "wazzup-chat-window", "version": 1, "type": "ready"}
+    {"source": ..., "type": "event", "idempotencyKey": "deal-request-...",
+     "event": {...the Wazzup event as it arrived...}}
     {"source": ..., "type": "delivery", "idempotencyKey": ..., "kind": "contact",
-     "status": "delivered" | "queued" | "failed", "error": null, "answer": {...}}
+     "status": "queued" | "sending" | "delivered" | "failed", "attempts": 1,
+     "error": null, "answer": {...the CRM's answer...}, "note": null}
     {"source": ..., "type": "rejected", "reason": "..."}
-    {"source": ..., "type": "ready"}
 
+New fields may be added within a version; a change that breaks readers bumps `version`.
 The chat link is never posted: it carries a token.
 """
 
@@ -39,7 +43,9 @@ def delivery_message(entry: OutboxEntry) -> dict[str, Any]:
         kind=entry.record.kind,
         status=entry.status,
         error=entry.last_error,
+        attempts=entry.attempts,
         answer=entry.answer.to_wire() if entry.answer else None,
+        note=entry.note,
     )
 
 

@@ -12,6 +12,8 @@ URL parameters (each overrides the site file's `defaults`):
     channel     channelId of the active chat     channel=c16tc1c-...
     events      deals,messages | deals | messages | none
     crm         CRM URL; must be listed in the site file's allowedCrmUrls
+    launch      a launch token signed by the CRM (components/launch.py); it sets user,
+                userName, scope, chat and events, so those may not be given with it
 
 A bad value raises `ConfigError` naming the parameter and what is allowed.
 """
@@ -19,6 +21,7 @@ A bad value raises `ConfigError` naming the parameter and what is allowed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -33,7 +36,19 @@ from .wire import WireModel
 CrmMode = Literal["direct", "proxy", "off"]
 EVENT_SWITCHES = ("deals", "messages")
 KNOWN_PARAMS = frozenset(
-    {"user", "userName", "scope", "chat", "active", "channel", "events", "crm", "lang", "theme"}
+    {
+        "user",
+        "userName",
+        "scope",
+        "chat",
+        "active",
+        "channel",
+        "events",
+        "crm",
+        "lang",
+        "theme",
+        "launch",
+    }
 )
 
 
@@ -69,6 +84,7 @@ class PageConfig(WireModel):
     crm_timeout_s: float
     parent_origin: str | None
     link_request: LinkRequest
+    launch_token: str | None = None
 
 
 def load_page_config(site_text: str, page_url: str) -> PageConfig:
@@ -80,11 +96,6 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
         raise ConfigError(
             unknown[0], f"unknown URL parameter; known ones are {', '.join(sorted(KNOWN_PARAMS))}"
         )
-    defaults = site.defaults
-    # The defaults are the sample card: when the URL names a user or chats, its name and
-    # active chat belong to someone else.
-    own_user = "user" in params
-    own_chats = own_user or "chat" in params
 
     def one(name: str, default: str | None) -> str | None:
         values = params.get(name)
@@ -94,6 +105,32 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
             raise ConfigError(name, "given more than once; give it once")
         return values[0].strip()
 
+    launch_token = one("launch", None) or None
+    if launch_token:
+        link_request = launch_link_request(launch_token, params, one)
+    else:
+        link_request = url_link_request(site.defaults, params, one)
+    crm_url = resolve_crm_url(site, one("crm", None))
+    return PageConfig(
+        # "" means the page's own origin; urllib (pyodide-http) needs absolute URLs.
+        proxy_url=urljoin(page_url, site.proxy_url or "/").rstrip("/"),
+        crm_url=crm_url,
+        crm_mode=site.crm_mode if crm_url or site.crm_mode == "proxy" else "off",
+        crm_timeout_s=site.crm_timeout_s,
+        parent_origin=site.parent_origin,
+        link_request=link_request,
+        launch_token=launch_token,
+    )
+
+
+def url_link_request(
+    defaults: CardDefaults, params: dict[str, list[str]], one: Callable[..., str | None]
+) -> LinkRequest:
+    """The link request named by URL parameters, falling back to the site's sample card."""
+    # The defaults are the sample card: when the URL names a user or chats, its name and
+    # active chat belong to someone else.
+    own_user = "user" in params
+    own_chats = own_user or "chat" in params
     user_id = one("user", defaults.user_id)
     if not user_id:
         raise ConfigError("user", "the CRM user id is required, like ?user=222555")
@@ -110,10 +147,8 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
     active_spec = one("active", None if own_chats else defaults.active)
     active = parse_active(active_spec, one("channel", None))
     events = parse_events(one("events", defaults.events) or "none")
-    crm_url = resolve_crm_url(site, one("crm", None))
-
     try:
-        link_request = LinkRequest(
+        return LinkRequest(
             user=LinkUser(id=user_id, name=user_name),
             scope=scope,
             filter=chats if scope == "card" else None,
@@ -124,15 +159,21 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
         )
     except ValidationError as error:
         raise ConfigError("user", describe_validation_error(error)) from None
-    return PageConfig(
-        # "" means the page's own origin; urllib (pyodide-http) needs absolute URLs.
-        proxy_url=urljoin(page_url, site.proxy_url or "/").rstrip("/"),
-        crm_url=crm_url,
-        crm_mode=site.crm_mode if crm_url or site.crm_mode == "proxy" else "off",
-        crm_timeout_s=site.crm_timeout_s,
-        parent_origin=site.parent_origin,
-        link_request=link_request,
-    )
+
+
+def launch_link_request(
+    token: str, params: dict[str, list[str]], one: Callable[..., str | None]
+) -> LinkRequest:
+    """The link request a signed launch allows; the URL may only pick the active chat."""
+    # Imported here: components.launch builds on this module's chat parsing.
+    from .launch import link_request_from_launch, read_launch
+
+    for name in ("user", "userName", "scope", "chat", "events"):
+        if name in params:
+            raise ConfigError(name, "is set by the signed launch; remove it from the URL")
+    active_spec, channel = one("active", None), one("channel", None)
+    active = parse_active(active_spec, channel) if active_spec or channel else None
+    return link_request_from_launch(read_launch(token), active)
 
 
 def parse_site_config(text: str) -> SiteConfig:

@@ -1,39 +1,55 @@
 """The page's behaviour, free of the DOM: messages in, records out, results shown.
 
-    controller = Controller(config, outbox, send, view)
+    controller = Controller(config, outbox, send, view, lock=web_lock)
     controller.chat_opened(link.url)
     controller.handle_message(origin, from_chat_window, data)   # from the "message" listener
     await controller.run_delivery()                             # forever, in the background
 
-`view` is whatever shows things (the DOM in main.py, a list in tests).
+`view` is whatever shows things (the DOM in main.py, a list in tests). `lock(name)` is an
+async context manager yielding whether this tab got the lock: the browser's Web Locks, shared
+by every tab of the origin, so two tabs never send the same record at the same time; tests
+pass a fake.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, Protocol
 
 from . import bridge
 from .config import PageConfig
-from .delivery import deliver
+from .delivery import Delivered, deliver
 from .entities import Contact, Deal
-from .errors import DeliveryError, EventRejected
+from .errors import DeliveryError, EventRejected, TransientDelivery
 from .events import OpenEntityEvent, WazzupEvent
 from .gate import accept_message, origin_of
 from .http import AsyncSend, TransportFailure, json_body
-from .outbox import Outbox, OutboxEntry
+from .outbox import PREFIX, Outbox, OutboxEntry
 from .records import CrmAnswer, record_from_event
 from .render import event_rows
 
 CRM_RELAY_PATH = "/api/crm/records"
+LOCK_PREFIX = "wz-deliver:"
+MIN_WAIT_S = 0.1  # never spin: an entry due "now" may be locked by another tab
+IDLE_WAIT_S = 15.0  # look again now and then: a tab that closed mid-send left work behind
+
+DeliveryLock = Callable[[str], AbstractAsyncContextManager[bool]]
+
+
+@asynccontextmanager
+async def only_this_tab(name: str) -> AsyncIterator[bool]:
+    """The lock where no shared one exists (CPython, browsers without Web Locks)."""
+    yield True
 
 
 class View(Protocol):
     def show_event(self, key: str, event: WazzupEvent, rows: list[tuple[str, str]]) -> None: ...
     def show_rejected(self, reason: str) -> None: ...
     def show_entry(self, entry: OutboxEntry) -> None: ...
+    def forget_entry(self, key: str) -> None: ...
     def show_note(self, text: str) -> None: ...
     def open_link(self, url: str) -> None: ...
     def post_to_parent(self, message: dict[str, Any]) -> None: ...
@@ -48,12 +64,18 @@ class Controller:
         view: View,
         *,
         new_receipt_id: Callable[[], str] = lambda: secrets.token_hex(8),
+        lock: DeliveryLock = only_this_tab,
     ) -> None:
         self.config = config
         self.outbox = outbox
         self._send = send
         self._view = view
         self._new_receipt_id = new_receipt_id
+        self._lock = lock
+        # Records may wait on backoff from before (another tab, a previous page): the first
+        # success hurries them along, and so does each success after a failure.
+        self._hurry_on_success = True
+        self._pushed: dict[str, bytes] = {}  # what Wazzup already has, by path and id
         self._expected_origin: str | None = None
         self._wake = asyncio.Event()
 
@@ -87,7 +109,11 @@ class Controller:
             self._view.open_link(event.data.entity.link)
         if self.crm_target is None:
             return True
-        entry = self.outbox.add(record)
+        try:
+            entry = self.outbox.add(record)
+        except Exception as error:  # storage full or blocked: never lose it without a word
+            self._view.show_note(f"Could not keep the CRM record of this event: {error!r}"[:300])
+            return True
         if entry is not None:
             self._show(entry)
             self._wake.set()
@@ -99,36 +125,71 @@ class Controller:
 
     def discard(self, key: str) -> None:
         self.outbox.discard(key)
+        self._view.forget_entry(key)
+
+    def retry_now(self) -> None:
+        """The browser is back online: try the waiting records now."""
+        self.outbox.hurry()
+        self._wake.set()
+
+    def storage_changed(self, name: str | None) -> None:
+        """Another tab wrote to the shared storage (the "storage" event): show its change."""
+        if name is None or not name.startswith(PREFIX):
+            return
+        key = name.removeprefix(PREFIX)
+        entry = self.outbox.get(key)
+        if entry is None:
+            self._view.forget_entry(key)
+        else:
+            self._view.show_entry(entry)
 
     async def run_delivery(self) -> None:
         """Deliver due records one at a time, forever; sleeps until something is due."""
         while True:
-            await self.deliver_due()
+            try:
+                await self.deliver_due()
+            except Exception as error:  # the loop must outlive any one failure (full storage…)
+                self._view.show_note(f"Delivery paused by an error: {error!r}"[:300])
             wait = self.outbox.next_wake()
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait if wait else 3600)
-            except TimeoutError:
-                pass
+            timeout = IDLE_WAIT_S if wait is None else min(IDLE_WAIT_S, max(MIN_WAIT_S, wait))
+            # asyncio.timeout, not wait_for: wait_for of Python 3.11 can swallow a cancel.
+            with suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def deliver_due(self) -> None:
         target = self.crm_target
         if target is None:
             return
         for entry in self.outbox.due():
-            await self._deliver(entry, target)
+            async with self._lock(LOCK_PREFIX + entry.key) as held:
+                if not held:
+                    continue  # another tab is sending it right now
+                # Read it again inside the lock: another tab may have delivered it meanwhile.
+                claimed = self.outbox.claim(entry.key)
+                if claimed is not None:
+                    await self._deliver(claimed, target)
 
     async def _deliver(self, entry: OutboxEntry, target: str) -> None:
-        self._show(self.outbox.sending(entry.key))
+        self._show(entry)
         try:
-            answer = await deliver(
+            delivered: Delivered = await deliver(
                 entry.record, url=target, send=self._send, timeout=self.config.crm_timeout_s
             )
         except DeliveryError as error:
             self._show(self.outbox.failed(entry.key, error))
+            self._hurry_on_success = True
             return
-        self._show(self.outbox.delivered(entry.key, answer))
-        await self._push_to_wazzup(answer)
+        except Exception as error:  # a bug of ours: keep the record, retry it, say so
+            reason = f"page error: {error!r}"[:300]
+            self._show(self.outbox.failed(entry.key, TransientDelivery(reason)))
+            return
+        self._show(self.outbox.delivered(entry.key, delivered.answer, delivered.note))
+        if self._hurry_on_success:  # the CRM answers again: no one need wait out a backoff
+            self._hurry_on_success = False
+            self.outbox.hurry()
+        await self._push_to_wazzup(delivered.answer)
 
     async def _push_to_wazzup(self, answer: CrmAnswer) -> None:
         """Send what the CRM created to Wazzup, so the chat window's Deals dropdown shows it."""
@@ -139,11 +200,14 @@ class Controller:
             pushes.append(("/api/deals", answer.deal))
         for path, entity in pushes:
             noun = "deal" if path.endswith("deals") else "contact"
+            body = json_body([entity.to_wire()])
+            if self._pushed.get(f"{path}:{entity.id}") == body:
+                continue  # every deal of a chat comes with the same contact: send it once
             try:
                 result = await self._send(
                     "POST",
                     f"{self.config.proxy_url}{path}",
-                    json_body([entity.to_wire()]),
+                    body,
                     {"Content-Type": "application/json"},
                     15.0,
                 )
@@ -151,6 +215,7 @@ class Controller:
                 self._view.show_note(f"Could not send {noun} {entity.id} to Wazzup: no answer")
                 continue
             if result.ok:
+                self._pushed[f"{path}:{entity.id}"] = body
                 self._view.show_note(f"Sent {noun} {entity.id} to Wazzup")
             else:
                 self._view.show_note(
@@ -160,4 +225,3 @@ class Controller:
     def _show(self, entry: OutboxEntry) -> None:
         self._view.show_entry(entry)
         self._view.post_to_parent(bridge.delivery_message(entry))
-

@@ -1,27 +1,41 @@
 """Sends one CRM record and classifies the outcome.
 
-    answer = await deliver(record, url="https://crm.example/records", send=fetch_send)
+    delivered = await deliver(record, url="https://crm.example/records", send=fetch_send)
+    delivered.answer    # the CRM's CrmAnswer
+    delivered.note      # None, or why the answer could not be read (the record still counts)
 
-2xx → the CRM's `CrmAnswer`; 408/425/429/5xx, timeouts and network failures raise
-`TransientDelivery` (retry later, honouring Retry-After); other 4xx raise `PermanentDelivery`
-with the CRM's own words (fix, then retry by hand).
+2xx → `Delivered`; 408/425/429/5xx, timeouts and network failures raise `TransientDelivery`
+(retry later, honouring Retry-After); other 4xx raise `PermanentDelivery` with the CRM's own
+words (fix, then retry by hand). A 2xx whose body is empty, not JSON, too large or not in the
+documented shape is still delivered — the CRM stored the record — with a note saying so.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from .errors import PermanentDelivery, TransientDelivery
-from .http import AsyncSend, HttpResult, TransportFailure, json_body
+from .events import describe_validation_error
+from .http import MAX_ANSWER_BYTES, AsyncSend, HttpResult, TransportFailure, json_body
 from .records import IDEMPOTENCY_HEADER, CrmAnswer, CrmRecord
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 MAX_REASON = 300
+MAX_QUOTE = 200
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-async def deliver(record: CrmRecord, *, url: str, send: AsyncSend, timeout: float) -> CrmAnswer:
+@dataclass(frozen=True)
+class Delivered:
+    answer: CrmAnswer
+    note: str | None = None
+
+
+async def deliver(record: CrmRecord, *, url: str, send: AsyncSend, timeout: float) -> Delivered:
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
@@ -38,30 +52,53 @@ async def deliver(record: CrmRecord, *, url: str, send: AsyncSend, timeout: floa
         raise TransientDelivery(
             reason, status=result.status, retry_after=retry_after(result.header("retry-after"))
         )
+    # 3xx land here too: fetch follows redirects, so one we see could not be followed.
     raise PermanentDelivery(reason, status=result.status)
 
 
-def read_answer(result: HttpResult) -> CrmAnswer:
+def read_answer(result: HttpResult) -> Delivered:
     """The CRM took the record; an unreadable answer only loses the created entity."""
+    if result.truncated:
+        return Delivered(
+            CrmAnswer(), f"answer not read: larger than {MAX_ANSWER_BYTES // 1024} KiB"
+        )
     if not result.body.strip():
-        return CrmAnswer()
-    try:
-        return CrmAnswer.model_validate_json(result.body)
-    except ValidationError:
-        return CrmAnswer(status="ok", link=None)
-
-
-def crm_message(result: HttpResult) -> str:
+        return Delivered(CrmAnswer())
     try:
         payload = json.loads(result.body)
     except ValueError:
-        text = result.body[:200].decode("utf-8", "replace").strip()
-        return text or "(empty answer)"
+        return Delivered(CrmAnswer(), f"answer not read: not JSON ({_quote(result)})")
+    try:
+        return Delivered(CrmAnswer.model_validate(payload))
+    except ValidationError as error:
+        detail = describe_validation_error(error, limit=1)
+        return Delivered(CrmAnswer(), f"answer not read: not a CRM answer ({detail})"[:MAX_REASON])
+
+
+def crm_message(result: HttpResult) -> str:
+    """The CRM's own words for a refusal: a JSON `detail`/`message`/..., or its text."""
+    try:
+        payload = json.loads(result.body)
+    except ValueError:
+        return _quote(result)
     if isinstance(payload, dict):
         for key in ("detail", "message", "error", "title"):
             if isinstance(payload.get(key), str):
-                return payload[key]
-    return json.dumps(payload)[:200]
+                return payload[key][:MAX_QUOTE]
+    return json.dumps(payload)[:MAX_QUOTE]
+
+
+def _quote(result: HttpResult) -> str:
+    """A short, readable quote of a non-JSON body (an HTML error page says its title)."""
+    body = result.body[: MAX_QUOTE * 4]
+    if "html" in (result.header("content-type") or "") or body.lstrip()[:1] == b"<":
+        title = _HTML_TITLE.search(result.body[:MAX_ANSWER_BYTES])
+        if title and title.group(1).strip():
+            text = title.group(1).decode("utf-8", "replace")
+            return "an HTML page: " + " ".join(text.split())[:MAX_QUOTE]
+        return "an HTML page"
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return text[:MAX_QUOTE] or "(empty answer)"
 
 
 def retry_after(value: str | None) -> float | None:

@@ -27,6 +27,7 @@ class HttpResult:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False  # the answer was longer than MAX_ANSWER_BYTES and was cut
 
     @property
     def ok(self) -> bool:

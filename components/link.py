@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .chat import ChatType, check_chat_id, check_phone_digits, check_telegram_username
+from .chat import V2_FIELDS, ChatType, check_chat_ref
 from .wire import SnakeWireModel, WireId, WireModel
 
 Scope = Literal["global", "card"]
@@ -112,12 +112,13 @@ class PartnerChat(SnakeWireModel):
     chat_id: WireId | None = None
     username: str | None = None
     contact_name: str | None = Field(default=None, max_length=200)
+    # Not a v2 field: here only so that a Telegram chat named by phone alone (v3's older
+    # pages) is refused with a message saying why, instead of "needs chat_id".
+    phone: WireId | None = None
 
     @model_validator(mode="after")
     def _check_ids(self) -> Self:
-        if self.username is not None and self.chat_type != ChatType.TELEGRAM:
-            raise ValueError("username is allowed only for chat_type 'telegram'")
-        check_chat_ref(self.chat_type, self.chat_id, self.username, None)
+        check_chat_ref(self.chat_type, self.chat_id, self.username, self.phone, V2_FIELDS)
         return self
 
 
@@ -126,6 +127,16 @@ class PartnerActiveChat(SnakeWireModel):
     chat_type: ChatType | None = None
     chat_id: WireId | None = None
     username: str | None = None
+    phone: WireId | None = None  # refused, as in PartnerChat
+
+    @model_validator(mode="after")
+    def _check_ids(self) -> Self:
+        if self.chat_type is None:
+            if self.chat_id or self.username or self.phone:
+                raise ValueError("chat_type is required when a chat id, username or phone is given")
+            return self
+        check_chat_ref(self.chat_type, self.chat_id, self.username, self.phone, V2_FIELDS)
+        return self
 
 
 class UseEvents(SnakeWireModel):
@@ -163,7 +174,7 @@ class PartnerLinkRequest(SnakeWireModel):
         active = data.get("active_chat", data.get("activeChat"))
         if isinstance(active, dict):
             data.pop("activeChat", None)
-            data["active_chat"] = _camel_to_snake_keys(active)
+            data["active_chat"] = _v3_chat_to_v2(active)
         options = data.pop("options", None)
         if isinstance(options, dict):
             data.setdefault(
@@ -225,6 +236,7 @@ class PartnerLinkRequest(SnakeWireModel):
                     chat_id=chat.chat_id,
                     username=chat.username,
                     contact_name=chat.name,
+                    phone=_phone_if_only_name(chat.chat_id, chat.username, chat.phone),
                 )
                 for chat in request.filter or []
             ],
@@ -233,6 +245,7 @@ class PartnerLinkRequest(SnakeWireModel):
                 chat_type=active.chat_type,
                 chat_id=active.chat_id,
                 username=active.username,
+                phone=_phone_if_only_name(active.chat_id, active.username, active.phone),
             )
             if active
             else None,
@@ -285,24 +298,10 @@ def parse_link_request(payload: Any) -> LinkRequest:
     return LinkRequest.model_validate(payload)
 
 
-def check_chat_ref(
-    chat_type: ChatType, chat_id: str | None, username: str | None, phone: str | None
-) -> None:
-    """A chat is named by its id, or (Telegram only) by a username or phone."""
-    if username is not None:
-        if chat_type != ChatType.TELEGRAM:
-            raise ValueError("username is allowed only for chatType 'telegram'")
-        check_telegram_username(username)
-    if phone is not None:
-        if chat_type != ChatType.TELEGRAM:
-            raise ValueError("phone is allowed only for chatType 'telegram'")
-        check_phone_digits(phone)
-    if chat_id is not None:
-        check_chat_id(chat_type, chat_id)
-    elif username is None and phone is None:
-        if chat_type == ChatType.TELEGRAM:
-            raise ValueError("telegram chat needs chatId or username")
-        raise ValueError(f"chatId is required for chatType '{chat_type}'")
+def _phone_if_only_name(chat_id: str | None, username: str | None, phone: str | None):
+    """v2 has no phone: drop it when the chat is named otherwise, keep it (to be refused
+    with a clear message) when it is the chat's only name."""
+    return phone if chat_id is None and username is None else None
 
 
 # `active_chat` is not here: it is also the v3 field's Python name, and means the same.
@@ -327,5 +326,6 @@ def _v3_chat_to_v2(chat: Any) -> Any:
     converted = _camel_to_snake_keys(chat)
     if "name" in converted:
         converted.setdefault("contact_name", converted.pop("name"))
-    converted.pop("phone", None)  # v2 cannot open Telegram chats by phone
+    if converted.get("chat_id") is not None or converted.get("username") is not None:
+        converted.pop("phone", None)  # v2 cannot open Telegram chats by phone
     return converted

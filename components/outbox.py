@@ -5,11 +5,14 @@ Pure logic over a string key-value store (the browser's localStorage, a dict in 
     outbox = Outbox(storage)
     entry = outbox.add(record)          # None when the same record is already there
     for entry in outbox.due():          # queued and due now
+        entry = outbox.claim(key)       # re-read: None if another tab took care of it
         ...
         outbox.delivered(key, answer)   # or .failed(key, error)
+        outbox.hurry()                  # a success means the CRM is back: no more waiting
 
 Retries back off exponentially with jitter and honour Retry-After; a permanent failure stays
-until someone retries or discards it by hand.
+until someone retries or discards it by hand. Several tabs share one storage: each claims an
+entry inside a lock (see `Controller`), so the stored status is the truth, not a tab's copy.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class OutboxEntry(WireModel):
     updated_at: float = 0.0
     last_error: str | None = None
     answer: CrmAnswer | None = None
+    note: str | None = None  # delivered, but the CRM's answer could not be read
+    not_before: float = 0.0  # the CRM's Retry-After: even a hurry waits for it
 
     @property
     def key(self) -> str:
@@ -56,10 +61,14 @@ class Outbox:
         *,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        stale_sending_s: float = STALE_SENDING_S,
     ) -> None:
+        """`stale_sending_s`: when a "sending" entry counts as abandoned. With a lock that
+        tabs really share, an unlocked "sending" entry is abandoned at once: pass 0."""
         self._storage = storage
         self._clock = clock
         self._jitter = jitter
+        self._stale_sending_s = stale_sending_s
 
     def add(self, record: CrmRecord) -> OutboxEntry | None:
         if self.get(record.idempotency_key) is not None:
@@ -88,12 +97,15 @@ class Outbox:
 
     def due(self) -> list[OutboxEntry]:
         now = self._clock()
-        return [
-            entry
-            for entry in self.entries()
-            if (entry.status == "queued" and entry.next_attempt_at <= now)
-            or (entry.status == "sending" and now - entry.updated_at > STALE_SENDING_S)
-        ]
+        return [entry for entry in self.entries() if self._is_due(entry, now)]
+
+    def claim(self, key: str) -> OutboxEntry | None:
+        """Mark a due entry "sending", reading it afresh; None when it is no longer due
+        (another tab delivered, discarded or is sending it)."""
+        entry = self.get(key)
+        if entry is None or not self._is_due(entry, self._clock()):
+            return None
+        return self.sending(key)
 
     def next_wake(self) -> float | None:
         """Seconds until the next queued entry is due, or None when nothing waits."""
@@ -106,25 +118,36 @@ class Outbox:
     def sending(self, key: str) -> OutboxEntry:
         return self._update(key, status="sending", attempts=self._require(key).attempts + 1)
 
-    def delivered(self, key: str, answer: CrmAnswer) -> OutboxEntry:
-        entry = self._update(key, status="delivered", answer=answer, last_error=None)
+    def delivered(self, key: str, answer: CrmAnswer, note: str | None = None) -> OutboxEntry:
+        entry = self._update(key, status="delivered", answer=answer, last_error=None, note=note)
         self._trim_delivered()
         return entry
 
     def failed(self, key: str, error: DeliveryError) -> OutboxEntry:
         entry = self._require(key)
         if isinstance(error, TransientDelivery):
-            delay = self.backoff(entry.attempts, error.retry_after)
+            now = self._clock()
             return self._update(
                 key,
                 status="queued",
                 last_error=error.reason,
-                next_attempt_at=self._clock() + delay,
+                next_attempt_at=now + self.backoff(entry.attempts, error.retry_after),
+                not_before=now + error.retry_after if error.retry_after else 0.0,
             )
         return self._update(key, status="failed", last_error=error.reason)
 
     def retry(self, key: str) -> OutboxEntry:
-        return self._update(key, status="queued", next_attempt_at=0.0)
+        return self._update(key, status="queued", next_attempt_at=0.0, not_before=0.0)
+
+    def hurry(self) -> list[OutboxEntry]:
+        """Make every waiting entry due now (but not before its Retry-After): a delivery
+        just worked or the browser came back online, so the CRM is likely back."""
+        now = self._clock()
+        return [
+            self._update(entry.key, next_attempt_at=max(now, entry.not_before))
+            for entry in self.entries()
+            if entry.status == "queued" and entry.next_attempt_at > max(now, entry.not_before)
+        ]
 
     def discard(self, key: str) -> None:
         self._storage.pop(PREFIX + key, None)
@@ -133,6 +156,12 @@ class Outbox:
         delay = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** max(0, attempts - 1))
         delay = delay * (0.5 + self._jitter() / 2)  # full jitter would allow ~0: keep half
         return max(delay, retry_after or 0.0)
+
+    def _is_due(self, entry: OutboxEntry, now: float) -> bool:
+        if entry.status == "queued":
+            return entry.next_attempt_at <= now
+        # A "sending" entry nobody finished: its tab was reloaded or closed mid-attempt.
+        return entry.status == "sending" and now - entry.updated_at > self._stale_sending_s
 
     def _require(self, key: str) -> OutboxEntry:
         entry = self.get(key)
@@ -149,6 +178,9 @@ class Outbox:
         self._storage[PREFIX + entry.key] = entry.model_dump_json()
 
     def _trim_delivered(self) -> None:
+        stored = sum(1 for name in list(self._storage.keys()) if name.startswith(PREFIX))
+        if stored <= KEEP_DELIVERED:
+            return  # nothing to drop: spare the parsing of every entry
         delivered = [e for e in self.entries() if e.status == "delivered"]
         # Contacts stay: their key is what keeps the next message of a chat from re-creating it.
         removable = [e for e in delivered if e.record.kind != "contact"]

@@ -88,6 +88,17 @@ FIXES: dict[str, str] = {
     "INVALID_USERS_DATA": "Wazzup rejected the user data; check the user id and name.",
     "INVALID_CONTACTS_DATA": "Wazzup rejected the contact data; check the fields listed.",
     "INVALID_DEALS_DATA": "Wazzup rejected the deal data; check the fields listed.",
+    "INVALID_USER_DATA": "Wazzup rejected the user data (v2: id up to 64, name up to 150 "
+    "characters); check the user id and name.",
+    "DUPLICATE_PHONE_NUMBER": "Another Wazzup user already has this phone number; give each "
+    "user their own phone or none.",
+    "USER_LIMIT_EXCEEDED": "The Wazzup account holds its maximum of 1000 users; delete unused "
+    "users in Wazzup first.",
+    "testPostNotPassed": "Wazzup's test POST to the webhook address did not get 200 OK; check "
+    "the URL and its secret (WEBHOOK_SECRET), and that the proxy is reachable from the "
+    "internet.",
+    "uriNotValid": "The webhook address is not a valid absolute http(s) URL of at most 200 "
+    "characters.",
     "OAUTH_AUTH_HEADER_MISSING": "The proxy sent no partner token; set WAZZUP_PARTNER_TOKEN.",
     "OAUTH_UNKNOWN_SCHEME": "Wazzup expects a Basic or Bearer authorization; check the proxy's "
     "partner token setting.",
@@ -104,8 +115,7 @@ FIXES: dict[str, str] = {
     "credentials; set WAZZUP_PARTNER_TOKEN to a client access token.",
     "OAUTH_BEARER_SCHEME_FORBIDDEN": "This route needs partner Basic credentials, not a Bearer "
     "token.",
-    "OAUTH_PARTNER_NOT_FOUND": "The partner account was not found; check the partner "
-    "credentials.",
+    "OAUTH_PARTNER_NOT_FOUND": "The partner account was not found; check the partner credentials.",
     "OAUTH_PARTNER_NOT_ACTIVE": "The partner account is not active; contact Wazzup.",
     "OAUTH_CLIENT_NOT_CHILD_OF_PARTNER": "This client account does not belong to the partner; "
     "check which client the token was issued for.",

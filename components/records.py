@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
 from .chat import ChatType
 from .entities import Contact, Deal
@@ -29,6 +29,7 @@ from .wire import WireId, WireModel
 
 RECORD_SCHEMA_VERSION = 1
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 RecordKind = Literal["deal_request", "deal_opened", "contact"]
 RECORD_KIND_BY_EVENT: dict[type, RecordKind] = {
@@ -39,33 +40,77 @@ RECORD_KIND_BY_EVENT: dict[type, RecordKind] = {
 
 
 class RecordChat(WireModel):
-    chat_type: ChatType
-    chat_id: WireId
-    channel_id: WireId | None = None
+    """The chat the event happened in."""
+
+    chat_type: ChatType = Field(description="Messenger of the chat: whatsapp, telegram, ...")
+    chat_id: WireId = Field(description="The chat's id in that messenger (phone, username, id).")
+    channel_id: WireId | None = Field(
+        default=None, description="The Wazzup channel (the company's number or account)."
+    )
 
 
 class CrmRecord(WireModel):
-    """One record per accepted event, POSTed to the CRM URL as JSON."""
+    """One record per accepted chat-window event, POSTed to the CRM URL as JSON.
 
-    schema_version: Literal[1] = RECORD_SCHEMA_VERSION
-    kind: RecordKind
-    idempotency_key: str = Field(min_length=8, max_length=100)
-    occurred_at: datetime
-    user_id: WireId
+    The CRM must store each `idempotencyKey` once: the same record may arrive again after a
+    retry, a reload or from a second tab, always with the same key (also sent as the
+    `Idempotency-Key` header). See docs/records.md.
+    """
+
+    model_config = ConfigDict(title="CrmRecord")
+
+    schema_version: Literal[1] = Field(
+        default=RECORD_SCHEMA_VERSION,
+        description="Version of this format; a change that breaks readers bumps it.",
+    )
+    kind: RecordKind = Field(
+        description="deal_request (WZ_CREATE_ENTITY: create a deal), deal_opened "
+        "(WZ_OPEN_ENTITY: a deal was opened), contact (WZ_OUTPUT_MESSAGE: the chat's contact)."
+    )
+    idempotency_key: str = Field(
+        min_length=8,
+        max_length=100,
+        description="Deterministic key of this record: store it once, answer repeats with "
+        "the first answer. Contacts: one key per chat; deal records: one key per event.",
+    )
+    occurred_at: datetime = Field(description="When the page received the event (UTC).")
+    user_id: WireId = Field(description="The CRM user the chat window was opened for.")
     chat: RecordChat
-    contact_name: str | None = Field(default=None, max_length=200)
-    entity: Entity | None = None
+    contact_name: str | None = Field(
+        default=None, max_length=200, description="The client's name, when the event has it."
+    )
+    entity: Entity | None = Field(
+        default=None, description="deal_opened only: the deal that was opened."
+    )
     event: dict = Field(description="The validated Wazzup event, as it arrived (camelCase).")
 
 
 class CrmAnswer(WireModel):
-    """What the CRM answers; `deal`/`contact` are the entity it created, in Wazzup's shape."""
+    """What the CRM answers on 2xx; `deal`/`contact` are what it created, in Wazzup's shape.
 
-    status: Literal["created", "duplicate", "ok"] = "ok"
-    record_id: WireId | None = None
-    link: str | None = Field(default=None, max_length=2000)
-    deal: Deal | None = None
-    contact: Contact | None = None
+    Every field is optional: an empty body still means "stored". The page pushes `deal` and
+    `contact` to Wazzup (the chat window's Deals dropdown) and shows `link`.
+    """
+
+    model_config = ConfigDict(title="CrmAnswer")
+
+    status: Literal["created", "duplicate", "ok"] = Field(
+        default="ok", description="created, duplicate (key seen before), or ok."
+    )
+    record_id: WireId | None = Field(default=None, description="The CRM's id of the record.")
+    link: str | None = Field(
+        default=None, max_length=2000, description="http(s) page of what was created."
+    )
+    deal: Deal | None = Field(default=None, description="The deal created for a deal_request.")
+    contact: Contact | None = Field(default=None, description="The chat's contact.")
+
+    @field_validator("link")
+    @classmethod
+    def _only_web_links(cls, link: str | None) -> str | None:
+        # The page renders it as <a href>: a javascript: link must not get there.
+        if link and not link.startswith(("https://", "http://")):
+            return None
+        return link or None
 
 
 def record_from_event(
@@ -102,4 +147,9 @@ def idempotency_key(kind: RecordKind, user_id: str, chat: RecordChat, receipt_id
 
 def record_json_schema() -> dict:
     """The published JSON Schema of a CRM record (served by the proxy)."""
-    return CrmRecord.model_json_schema(by_alias=True)
+    return {"$schema": JSON_SCHEMA_DIALECT, **CrmRecord.model_json_schema(by_alias=True)}
+
+
+def answer_json_schema() -> dict:
+    """The published JSON Schema of the CRM's 2xx answer."""
+    return {"$schema": JSON_SCHEMA_DIALECT, **CrmAnswer.model_json_schema(by_alias=True)}

@@ -50,4 +50,6 @@ def entry_status(entry: OutboxEntry) -> str:
         text = f"retrying (attempt {entry.attempts + 1})"
     if entry.last_error and entry.status != "delivered":
         text = f"{text}: {entry.last_error}"
+    if entry.note and entry.status == "delivered":
+        text = f"{text} ({entry.note})"
     return text

@@ -41,7 +41,11 @@ def proxy_settings(config: DemoConfig) -> Any:
         wazzup_base_url=config.sandbox_url,
         wazzup_partner_base_url=config.sandbox_url,
         crm_url=f"{config.crm_url}/records",
+        webhook_secret=config.webhook_secret,
+        crm_webhook_url=f"{config.crm_url}/wazzup/webhook",
         site_config=demo_site_config(config),
+        frame_origins=[config.sandbox_url],  # the sandbox's chat window, not *.wazzup24.com
+        frame_ancestors=["'self'", config.crm_url],  # the sample CRM's /embed client card
         allow_unsigned=True,
         demo=True,
     )
@@ -53,7 +57,8 @@ def demo_site_config(config: DemoConfig) -> Path:
 
     site = json.loads((PROJECT_ROOT / "site.json").read_text())
     records_url = f"{config.crm_url}/records"
-    site.update(crmUrl=records_url, allowedCrmUrls=[records_url])
+    # The sample CRM's /embed page hosts the chat window: let the page post to it.
+    site.update(crmUrl=records_url, allowedCrmUrls=[records_url], parentOrigin=config.crm_url)
     path = config.crm_db.with_name(config.crm_db.stem + "-site.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(site, indent=2))
@@ -73,6 +78,7 @@ def proxy_app(config: DemoConfig) -> Any:
 
 def sandbox_app(config: DemoConfig) -> Any:
     try:
+        from components.entities import WebhookSettings, WebhookSubscriptions
         from proxy.sandbox import SandboxSettings, create_sandbox_app
     except ImportError as error:
         raise MissingPart(
@@ -83,6 +89,12 @@ def sandbox_app(config: DemoConfig) -> Any:
             api_key=config.wazzup_api_key,
             partner_token=config.wazzup_partner_token,
             public_url=config.sandbox_url,
+            # Webhook mode of the Deals dropdown works out of the box: a link without deal
+            # events (?events=messages) makes "+" ask the CRM through the proxy's webhook.
+            webhooks=WebhookSettings(
+                webhooks_uri=config.webhook_url,
+                subscriptions=WebhookSubscriptions(contacts_and_deals_creation=True),
+            ),
         )
     )
 
@@ -90,7 +102,10 @@ def sandbox_app(config: DemoConfig) -> Any:
 def crm_service(config: DemoConfig) -> Service:
     # The page (served by the proxy) posts records straight to the CRM: allow its origin.
     app = create_crm_app(
-        config.crm_db, public_url=config.crm_url, allowed_origins=[config.page_url]
+        config.crm_db,
+        public_url=config.crm_url,
+        allowed_origins=[config.page_url],
+        page_url=config.page_url,
     )
     # A request held by the "hang" fault would otherwise delay Ctrl-C.
     return Service(

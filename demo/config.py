@@ -25,6 +25,7 @@ class DemoConfig:
     crm_db: Path = defaults.CRM_DB
     wazzup_api_key: str = defaults.WAZZUP_API_KEY
     wazzup_partner_token: str = defaults.WAZZUP_PARTNER_TOKEN
+    webhook_secret: str = defaults.WEBHOOK_SECRET
     host: str = defaults.HOST
 
     @classmethod
@@ -36,6 +37,7 @@ class DemoConfig:
             crm_db=Path(env.get("CRM_DB") or defaults.CRM_DB),
             wazzup_api_key=env.get("WAZZUP_API_KEY") or defaults.WAZZUP_API_KEY,
             wazzup_partner_token=env.get("WAZZUP_PARTNER_TOKEN") or defaults.WAZZUP_PARTNER_TOKEN,
+            webhook_secret=env.get("WEBHOOK_SECRET") or defaults.WEBHOOK_SECRET,
         )
         ports = {
             config.port: "PORT",
@@ -59,6 +61,11 @@ class DemoConfig:
     @property
     def crm_url(self) -> str:
         return f"http://{self.host}:{self.crm_port}"
+
+    @property
+    def webhook_url(self) -> str:
+        """Where the sandbox posts Wazzup's webhooks: the proxy's secret webhook route."""
+        return f"{self.page_url}/api/wazzup/webhook/{self.webhook_secret}"
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:

@@ -17,3 +17,5 @@ CRM_DB = PROJECT_ROOT / "var" / "demo-crm.sqlite3"  # CRM_DB
 # Demo-only credentials, shared by the proxy and the sandbox so that they match.
 WAZZUP_API_KEY = "demo-api-key-0123456789abcdef0123"  # WAZZUP_API_KEY
 WAZZUP_PARTNER_TOKEN = "demo-partner-token-0123456789abcdef"  # WAZZUP_PARTNER_TOKEN
+# The secret in the proxy's webhook URL; the sandbox account starts subscribed to it.
+WEBHOOK_SECRET = "demo-webhook-secret-0123456789abcdef"  # WEBHOOK_SECRET

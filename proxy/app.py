@@ -5,10 +5,13 @@
 Routes:
     POST /api/link          any documented link-request form → {"url": ...}
     POST /v3/iframe         the same, at Wazzup's own path
-    POST /api/deals         CRM-created deals → Wazzup /v3/deals (Deals dropdown)
-    POST /api/contacts      CRM-created contacts → Wazzup /v3/contacts
+    POST /api/deals         CRM-created deals → Wazzup /v3/deals (v2: /v2/deals; Deals dropdown)
+    POST /api/contacts      CRM-created contacts → Wazzup /v3/contacts (v2: /v2/contacts)
     GET  /api/health        proxy and upstream status (no secrets)
+    GET  /api/mode          {"unsigned": bool}: the page shows a warning when true
     GET  /api/schema/record JSON Schema of the CRM record
+    POST /api/crm/records   a CRM record → CRM_URL (proxy/relay.py)
+    POST /api/wazzup/webhook/{secret}  Wazzup's webhooks → CRM_WEBHOOK_URL (proxy/webhooks.py)
     GET  /*                 the page's static files (allow-listed)
 """
 
@@ -28,14 +31,20 @@ from starlette.middleware.cors import CORSMiddleware
 
 from components.entities import MAX_ENTITIES_PER_REQUEST, Contact, Deal
 from components.events import describe_validation_error
+from components.launch import ProxyMode
 from components.link import LinkRequest
 from components.problems import PROBLEM_CONTENT_TYPE, Problem
 from components.records import record_json_schema
 
+from .launch import LaunchRefused, launch_gate
 from .logs import install_redaction
+from .ratelimit import ClientRateLimit, FixedWindowLimiter, upstream_budget_hook
+from .relay import crm_relay
+from .security import BodySizeLimit, install_launch_redaction, page_headers
 from .settings import Settings
 from .static import page_file_response
 from .upstream import UpstreamProblem, WazzupClient
+from .webhooks import WEBHOOK_PATH, wazzup_webhooks
 
 log = logging.getLogger("proxy")
 
@@ -45,11 +54,24 @@ _CONTACTS = TypeAdapter(list[Contact])
 
 def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> FastAPI:
     install_redaction(settings.secrets())
+    install_launch_redaction()
+    launches = launch_gate(settings)
+    upstream_budget = FixedWindowLimiter(
+        settings.upstream_rate_limit, settings.upstream_rate_window_s
+    )
+    html_headers = page_headers(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = http or httpx.AsyncClient(follow_redirects=False)
         app.state.wazzup = WazzupClient(settings, client)
+        wazzup_urls = [settings.wazzup_base_url, settings.wazzup_partner_base_url]
+        client.event_hooks["request"] = [
+            *client.event_hooks["request"],
+            upstream_budget_hook(upstream_budget, wazzup_urls),
+        ]
+        if not settings.allow_unsigned and not settings.launch_keys:
+            log.warning("No LAUNCH_KEYS: every link request will be refused (LAUNCH_REQUIRED).")
         if settings.allow_unsigned:
             log.warning(
                 "UNSIGNED MODE: links are minted for any request. Local demo only; "
@@ -62,12 +84,19 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
                 await client.aclose()
 
     app = FastAPI(title="Wazzup chat window proxy", lifespan=lifespan, docs_url=None)
+    # Added innermost first: CORS outermost, so even a 429 or 413 is readable by the page.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ClientRateLimit,
+        limiter=FixedWindowLimiter(settings.client_rate_limit, settings.client_rate_window_s),
+        exempt_prefixes=[WEBHOOK_PATH],  # authenticated by their secret, paced by Wazzup
+    )
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Idempotency-Key"],
+            allow_headers=["Content-Type", "Idempotency-Key", "Authorization"],
             expose_headers=["Retry-After"],
         )
 
@@ -76,9 +105,15 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         headers = {"Retry-After": error.retry_after} if error.retry_after else None
         return problem_response(error.problem, headers)
 
-    @app.post("/api/link")
+    @app.exception_handler(LaunchRefused)
+    async def _launch_refused(request: Request, error: LaunchRefused) -> Response:
+        challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        return problem_response(error.problem, challenge if error.problem.status == 401 else None)
+
+    @app.post("/api/link", openapi_extra=json_body_doc(LinkRequest.model_json_schema()))
     @app.post("/v3/iframe", include_in_schema=False)
     async def create_link(request: Request) -> Response:
+        claims = launches.verify(request.headers.get("authorization"))
         payload = await read_json(request, settings.max_body_bytes)
         if isinstance(payload, Response):
             return payload
@@ -88,24 +123,20 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
                 link_request.to_v2()  # v2 cannot open a Telegram chat by phone: a 400, not a 500
         except ValidationError as error:
             return invalid_request(error)
-        if not settings.allow_unsigned:
-            return problem_response(
-                Problem(
-                    title="Signed launch required",
-                    status=403,
-                    detail="This proxy mints chat links only for launches signed by the CRM.",
-                    code="LAUNCH_REQUIRED",
-                )
-            )
-        link = await request.app.state.wazzup.create_link(link_request)
+        admission = launches.admit(claims, link_request)
+        try:
+            link = await request.app.state.wazzup.create_link(link_request)
+        except Exception:
+            admission.release()  # nothing was minted: the launch may be used again
+            raise
         # The link carries a token: never cache it anywhere.
         return JSONResponse(link.to_wire(), headers={"Cache-Control": "no-store"})
 
-    @app.post("/api/deals")
+    @app.post("/api/deals", openapi_extra=json_body_doc(_DEALS.json_schema()))
     async def push_deals(request: Request) -> Response:
         return await _push(request, _DEALS, "push_deals")
 
-    @app.post("/api/contacts")
+    @app.post("/api/contacts", openapi_extra=json_body_doc(_CONTACTS.json_schema()))
     async def push_contacts(request: Request) -> Response:
         return await _push(request, _CONTACTS, "push_contacts")
 
@@ -146,13 +177,20 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
             }
         )
 
+    @app.get("/api/mode")
+    async def mode() -> Response:
+        return JSONResponse(ProxyMode(unsigned=settings.allow_unsigned).to_wire())
+
     @app.get("/api/schema/record")
     async def record_schema() -> Response:
         return JSONResponse(record_json_schema())
 
+    app.include_router(crm_relay(settings, http))
+    app.include_router(wazzup_webhooks(settings, http))
+
     @app.get("/{path:path}", include_in_schema=False)
     async def page(request: Request, path: str) -> Response:
-        return page_file_response(request, settings.static_dir, {}, settings.site_config)
+        return page_file_response(request, settings.static_dir, html_headers, settings.site_config)
 
     return app
 
@@ -164,6 +202,23 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
         media_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
     )
+
+
+def json_body_doc(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a JSON body a route reads itself (FastAPI cannot see it), refs inlined."""
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    content = {"application/json": {"schema": inline(schema)}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def invalid_request(error: ValidationError) -> Response:

@@ -5,7 +5,9 @@ Serves the repo root with a plain static server (http.server) on 127.0.0.1 and
 a free port, opens /scripts/smoke/index.html in Chromium via Playwright,
 aborts and records every request to a host other than 127.0.0.1, and waits
 for ``document.body.dataset.ready == "1"`` (set by scripts/smoke/main.py after
-``import pydantic`` / ``import pyodide_http``).
+``import pydantic`` / ``import pyodide_http`` and two imports that are not
+loaded at start, so python_cold.zip is fetched). A plain static server, no
+proxy: this is the hosted static build.
 
 Prints the pydantic version the page reports, the foreign requests (must be
 none) and the boot time. Exit status 0 only if the page became ready, no
@@ -26,6 +28,7 @@ import shutil
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -107,10 +110,14 @@ def main() -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="list every local request")
     args = ap.parse_args()
 
+    pins = tomllib.loads((REPO / "runtime" / "pins.toml").read_text(encoding="utf-8"))
+    pyscript_dir = f"vendor/pyscript-{pins['pyscript_core']}"
+    pyodide_dir = f"vendor/pyodide-{pins['pyodide']}"
     for f in (
-        "vendor/pyscript/core.js",
-        "vendor/pyodide/pyodide.mjs",
-        "vendor/pyodide/pyodide-lock.json",
+        f"{pyscript_dir}/core.js",
+        f"{pyodide_dir}/pyodide.mjs",
+        f"{pyodide_dir}/pyodide-lock.json",
+        f"{pyodide_dir}/python_cold.zip",
     ):
         if not (REPO / f).is_file():
             print(f"smoke_check: FAIL: {f} missing; run: python scripts/vendor_runtime.py")

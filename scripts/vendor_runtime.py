@@ -1,10 +1,23 @@
 #!/usr/bin/env python3
-"""Vendor the browser runtime (PyScript + Pyodide + browser wheels) offline.
+"""Vendor the browser runtime (PyScript + Pyodide + browser wheels) offline, built for speed.
 
 Produces (gitignored, never committed):
 
-    vendor/pyscript/   @pyscript/core dist files (core.js, core.css, chunks)
-    vendor/pyodide/    pyodide core files + browser wheels + pyodide-lock.json
+    vendor/pyscript-<version>/  @pyscript/core dist files (core.js, core.css, chunks)
+    vendor/pyodide-<version>/   pyodide core files + browser wheels + pyodide-lock.json
+    build/stock/                the same two folders exactly as npm ships them (no wheels):
+                                the "stock PyScript" floor of the benchmark (bench/)
+
+The folders carry the pinned version, so what npm ships in them can be cached as immutable
+(proxy/static.py); pyscript.toml and index.html name them (tests/unit/test_runtime_pins.py).
+
+What makes the page fast is built here:
+
+- the stdlib zip and every wheel are precompiled to bytecode by Pyodide itself, running under
+  Node (runtime/precompile.mjs), so the browser imports instead of compiling; the lock's
+  sha256 follow the rewritten wheels;
+- every vendored file that compresses gets a `.br` (Node's brotli, runtime/compress.mjs) and a
+  `.gz` sibling, which the proxy (or any static host with gzip_static/brotli_static) sends.
 
 All versions come from runtime/pins.toml. The npm packages are installed with
 ``npm ci`` from runtime/package-lock.json in build/npm/, the wheels are fetched
@@ -23,6 +36,8 @@ Stdlib only, except that the lock rewrite imports pyodide_lock (with its
 from __future__ import annotations
 
 import argparse
+import ast
+import gzip
 import hashlib
 import json
 import os
@@ -48,6 +63,27 @@ NPM_KEYS = {"pyscript_core": "@pyscript/core", "pyodide": "pyodide"}
 PYODIDE_SKIP = re.compile(r"(\.d\.ts|\.html|^README\.md|^package\.json|^pyodide-lock\.json)$")
 PYODIDE_REQUIRED = ("pyodide.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 PYSCRIPT_REQUIRED = ("core.js", "core.css")
+STOCK = BUILD / "stock"
+PRECOMPILE = RUNTIME / "precompile.mjs"
+COLD_ZIP = "python_cold.zip"  # runtime/cold_modules.py fetches it on first use
+# Modules the page loads at start that following its imports under Node does not find:
+# PyScript's own Python imports html (pyscript.display), and pyodide-http decodes synchronous
+# responses as ISO-8859-15 (its way to read bytes). A miss costs a download, never an error
+# (runtime/cold_modules.py), and shows as a "cold-modules-loaded" mark `make bench` reports.
+EXTRA_HOT = ("html", "encodings.iso8859_15")
+COMPRESS = RUNTIME / "compress.mjs"
+# Compressed siblings are kept only when they save at least this much, for files this big.
+MIN_SAVING = 0.10
+MIN_COMPRESS_BYTES = 1024
+NO_COMPRESS = re.compile(r"(\.br|\.gz|\.map|LICENSE)$")
+
+
+def runtime_dirs(npm_pins: dict[str, str]) -> dict[str, str]:
+    """{"pyscript": "pyscript-0.7.31", "pyodide": "pyodide-314.0.7"}: the vendor/ folders."""
+    return {
+        "pyscript": f"pyscript-{npm_pins['@pyscript/core']}",
+        "pyodide": f"pyodide-{npm_pins['pyodide']}",
+    }
 
 
 class VendorError(Exception):
@@ -111,8 +147,19 @@ def check_npm_manifest(npm_pins: dict[str, str]) -> None:
 
 def stamp_key() -> str:
     h = hashlib.sha256()
-    for f in (PINS_FILE, PKG_JSON, PKG_LOCK, Path(__file__).resolve()):
+    for f in (
+        PINS_FILE,
+        PKG_JSON,
+        PKG_LOCK,
+        PRECOMPILE,
+        RUNTIME / "precompile.py",
+        RUNTIME / "trace_imports.py",
+        RUNTIME / "cold_modules.py",
+        COMPRESS,
+        Path(__file__).resolve(),
+    ):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(json.dumps([app_imports(), EXTRA_HOT]).encode())
     return h.hexdigest()
 
 
@@ -123,7 +170,9 @@ def up_to_date(key: str) -> bool:
         return False
     if stamp.get("key") != key:
         return False
-    return all((VENDOR / rel).is_file() for rel in stamp.get("files", ["-"]))
+    files = [VENDOR / rel for rel in stamp.get("files", ["-"])]
+    files += [STOCK / rel for rel in stamp.get("stock", ["-"])]
+    return all(f.is_file() for f in files)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -168,19 +217,22 @@ def npm_install() -> Path:
     return work / "node_modules"
 
 
-def stage_npm(node_modules: Path, npm_pins: dict[str, str], stage: Path) -> tuple[Path, Path]:
+def stage_npm(
+    node_modules: Path, npm_pins: dict[str, str], stage: Path, dirs: dict[str, str]
+) -> tuple[Path, Path]:
+    """Copy the npm runtime into stage/<dirs[...]>; return (pyodide folder, npm's lock)."""
     for name, ver in npm_pins.items():
         got = json.loads((node_modules / name / "package.json").read_text())["version"]
         if got != ver:
             raise VendorError(f"npm installed {name} {got}, expected {ver}")
     pyscript_src = node_modules / "@pyscript" / "core" / "dist"
-    pyscript_dst = stage / "pyscript"
+    pyscript_dst = stage / dirs["pyscript"]
     shutil.copytree(pyscript_src, pyscript_dst)
     lic = node_modules / "@pyscript" / "core" / "LICENSE"
     if lic.is_file():
         shutil.copy2(lic, pyscript_dst / "LICENSE")
     pyodide_src = node_modules / "pyodide"
-    pyodide_dst = stage / "pyodide"
+    pyodide_dst = stage / dirs["pyodide"]
     pyodide_dst.mkdir()
     for f in sorted(pyodide_src.iterdir()):
         if f.is_file() and not PYODIDE_SKIP.search(f.name):
@@ -189,7 +241,7 @@ def stage_npm(node_modules: Path, npm_pins: dict[str, str], stage: Path) -> tupl
         for name in required:
             if not (d / name).is_file():
                 raise VendorError(f"expected {name} in {d.name} (npm package layout changed?)")
-    return pyscript_dst, pyodide_src / "pyodide-lock.json"
+    return pyodide_dst, pyodide_src / "pyodide-lock.json"
 
 
 # ----------------------------------------------------------------------- wheels
@@ -309,7 +361,7 @@ def build_lock(npm_lock: dict, wheels: list[Path], pyodide_version: str) -> dict
     # Every dependency must be something we ship; file names must be local.
     for name, entry in packages.items():
         if "/" in entry["file_name"] or not (wheels[0].parent / entry["file_name"]).is_file():
-            raise VendorError(f"lock entry {name}: {entry['file_name']!r} is not in vendor/pyodide")
+            raise VendorError(f"lock entry {name}: {entry['file_name']!r} is not vendored")
         if entry["sha256"] != sha256_file(wheels[0].parent / entry["file_name"]):
             raise VendorError(f"lock entry {name}: sha256 mismatch")
         missing = [d for d in entry["depends"] if canon(d) not in packages]
@@ -330,6 +382,116 @@ def check_imports(wheels: list[Path], lock: dict) -> None:
         raise VendorError("lock entry for pydantic does not provide 'import pydantic'")
 
 
+# ------------------------------------------------------------------ speed-ups
+def node() -> str:
+    path = shutil.which("node")
+    if not path:
+        raise VendorError("node not found on PATH (apt-get install -y nodejs npm)")
+    return path
+
+
+def app_files() -> list[Path]:
+    """The page's Python: what it imports decides which stdlib modules load at start."""
+    return [REPO / "main.py", *sorted((REPO / "components").glob("*.py"))]
+
+
+def app_imports() -> list[str]:
+    """Every module name the page's Python imports (part of the stamp: a new import may
+    change the stdlib split)."""
+    names = set()
+    for file in app_files():
+        for node in ast.walk(ast.parse(file.read_bytes(), str(file))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return sorted(names)
+
+
+def precompile(node_modules: Path, pyodide_dir: Path, wheels: list[Path]) -> dict:
+    """Rewrite the stdlib zip and the wheels as bytecode compiled by Pyodide under Node, with
+    what the page does not load at start moved to python_cold.zip (runtime/precompile.py).
+    Returns what went where: {"stdlib": [...], "site": [...], "cold": [...]}."""
+    work = fresh_dir(BUILD / "precompiled")
+    stdlib = pyodide_dir / "python_stdlib.zip"
+    report = work / "split.json"
+    options: list[str] = []
+    for w in sorted((BUILD / "wheels").glob("*.whl")):
+        options += ["--load", str(w)]
+    for f in app_files():
+        options += ["--app", str(f)]
+    for module in EXTRA_HOT:
+        options += ["--extra", module]
+    jobs = ["--finder", str(RUNTIME / "cold_modules.py"), "--report", str(report)]
+    jobs += ["--cold", str(work / COLD_ZIP), "--stdlib", str(stdlib), str(work / stdlib.name)]
+    for w in wheels:
+        jobs += ["--wheel", str(w), str(work / w.name)]
+    log(f"precompiling the stdlib and {len(wheels)} wheels with Pyodide under Node ...")
+    run([node(), str(PRECOMPILE), str(node_modules), *options, "--", *jobs], REPO, "precompile")
+    for f in (stdlib, pyodide_dir / COLD_ZIP, *wheels):
+        os.replace(work / f.name, f)
+        f.chmod(0o644)  # written through Pyodide's NODEFS as 0666
+    split = json.loads(report.read_text(encoding="utf-8"))
+    shutil.rmtree(work, ignore_errors=True)
+    log(
+        f"at start: {len(split['stdlib'])} stdlib modules, {len(split['site'])} from wheels; "
+        f"{len(split['cold'])} more in {COLD_ZIP}, fetched on first import"
+    )
+    return split
+
+
+def compress(folders: list[Path]) -> None:
+    """Write .br and .gz siblings of every file that shrinks by MIN_SAVING or more.
+
+    Brotli at its best quality takes most of a minute for the wasm alone, so results are
+    kept in build/compressed/ by content hash: a rebuild, and the stock copy, reuse them."""
+    cache = BUILD / "compressed"
+    cache.mkdir(parents=True, exist_ok=True)
+    files = [
+        f
+        for folder in folders
+        for f in sorted(folder.rglob("*"))
+        if f.is_file() and f.stat().st_size >= MIN_COMPRESS_BYTES and not NO_COMPRESS.search(f.name)
+    ]
+    digests = {f: sha256_file(f) for f in files}
+    todo = {}
+    for f, digest in digests.items():
+        if not (cache / f"{digest}.br").is_file():
+            todo.setdefault(digest, f)
+    log(f"compressing {len(files)} files ({len(todo)} new to brotli) ...")
+    if todo:
+        run([node(), str(COMPRESS), *map(str, todo.values())], REPO, "brotli")
+        for digest, f in todo.items():
+            os.replace(f.with_name(f.name + ".br"), cache / f"{digest}.br")
+    for f, digest in digests.items():
+        data = f.read_bytes()
+        siblings = {
+            f.with_name(f.name + ".br"): (cache / f"{digest}.br").read_bytes(),
+            f.with_name(f.name + ".gz"): gzip.compress(data, compresslevel=9, mtime=0),
+        }
+        for sibling, packed in siblings.items():
+            if len(packed) <= len(data) * (1 - MIN_SAVING):
+                sibling.write_bytes(packed)
+
+
+def stage_stock(node_modules: Path, npm_pins: dict[str, str], dirs: dict[str, str]) -> None:
+    """build/stock/: the runtime exactly as npm ships it (with npm's own lock), for the
+    benchmark's floor page, compressed like the vendored copy."""
+    stock_stage = fresh_dir(BUILD / "stock-stage")
+    pyodide_dir, npm_lock = stage_npm(node_modules, npm_pins, stock_stage, dirs)
+    shutil.copy2(npm_lock, pyodide_dir / npm_lock.name)  # Pyodide reads its lock at start
+    for sub in dirs.values():
+        os.replace(stock_stage / sub, stock_stage / sub.split("-")[0])
+    compress([stock_stage])
+    if STOCK.exists():
+        shutil.rmtree(STOCK)
+    os.replace(stock_stage, STOCK)
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
 # ------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -347,48 +509,60 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     node_modules = npm_install()
+    dirs = runtime_dirs(npm_pins)
     stage = fresh_dir(BUILD / "stage")
     log("staging @pyscript/core dist and pyodide core ...")
-    _, npm_lock_path = stage_npm(node_modules, npm_pins, stage)
+    pyodide_dir, npm_lock_path = stage_npm(node_modules, npm_pins, stage, dirs)
     npm_lock = json.loads(npm_lock_path.read_text(encoding="utf-8"))
 
     downloaded = download_wheels(wheel_pins, npm_lock["info"], BUILD / "wheels")
-    pyodide_dir = stage / "pyodide"
     wheels = []
     for w in downloaded:
         shutil.copy2(w, pyodide_dir / w.name)
         wheels.append(pyodide_dir / w.name)
-
     log("writing pyodide-lock.json (pyodide-lock add_wheels) ...")
     lock = build_lock(npm_lock, wheels, npm_pins["pyodide"])
     check_imports(wheels, lock)
+    split = precompile(node_modules, pyodide_dir, wheels)
+    check_imports(wheels, {"packages": {}})
+    for entry in lock["packages"].values():  # the lock names what is served: the rewritten
+        entry["sha256"] = sha256_file(pyodide_dir / entry["file_name"])
     (pyodide_dir / "pyodide-lock.json").write_text(
         json.dumps(lock, indent=1, sort_keys=False) + "\n", encoding="utf-8"
     )
+    compress([stage / sub for sub in dirs.values()])
 
-    # Swap the staged tree into vendor/ and stamp it last.
+    # Swap the staged tree into vendor/ (dropping older versions' folders) and stamp it last.
     VENDOR.mkdir(exist_ok=True)
     STAMP.unlink(missing_ok=True)
-    for sub in ("pyscript", "pyodide"):
-        if (VENDOR / sub).exists():
-            shutil.rmtree(VENDOR / sub)
+    for old in VENDOR.iterdir():
+        if old.is_dir():
+            shutil.rmtree(old)
+    for sub in dirs.values():
         os.replace(stage / sub, VENDOR / sub)
     shutil.rmtree(stage, ignore_errors=True)
-    files = sorted(
-        str(p.relative_to(VENDOR))
-        for sub in ("pyscript", "pyodide")
-        for p in (VENDOR / sub).rglob("*")
-        if p.is_file()
-    )
+    log("staging the stock runtime (build/stock) for the benchmark ...")
+    stage_stock(node_modules, npm_pins, dirs)
+    files = listing(VENDOR)
     STAMP.write_text(
-        json.dumps({"key": key, "pins": {**npm_pins, **wheel_pins}, "files": files}, indent=1)
+        json.dumps(
+            {
+                "key": key,
+                "pins": {**npm_pins, **wheel_pins},
+                "dirs": dirs,
+                "at_start": {"stdlib": split["stdlib"], "site": split["site"]},
+                "files": files,
+                "stock": listing(STOCK),
+            },
+            indent=1,
+        )
         + "\n",
         encoding="utf-8",
     )
-    size = sum((VENDOR / f).stat().st_size for f in files) / 1e6
+    size = sum((VENDOR / f).stat().st_size for f in files if not f.endswith((".br", ".gz")))
     log(
-        f"done: vendor/ has {len(files)} files ({size:.1f} MB); lock packages: "
-        + ", ".join(f"{n} {e['version']}" for n, e in lock["packages"].items())
+        f"done: vendor/ has {len(files)} files ({size / 1e6:.1f} MB uncompressed); lock "
+        "packages: " + ", ".join(f"{n} {e['version']}" for n, e in lock["packages"].items())
     )
     return 0
 

@@ -7,20 +7,26 @@ Routes:
     POST /records          a CrmRecord → 201 CrmAnswer (200 "duplicate" for a known key)
     GET  /records          stored records as JSON, oldest first (?kind= filters)
     GET  /                 the records as a page that refreshes itself
+    GET  /embed?user=...   a client card embedding the chat window page (`page_url`), showing
+                           what it posts to window.parent; the query goes to the page
     GET  /contacts/{id}    a contact's page (the contact's `uri`)
     GET  /deals/{id}       a deal's page (the deal's `uri`)
     POST /wazzup/webhook   Wazzup's createContact / createDeal / test, relayed by the proxy
     GET  /_faults          the injected fault mode
-    POST /_faults          {"mode": "ok" | "down" | "500" | "429" | "422" | "hang"}
+    POST /_faults          {"mode": "ok" | "down" | "500" | "429" | "422" | "hang"
+                            | "notjson" | "huge"}   (see demo.crm.faults)
+    GET  /_stats           {"stored": n, "duplicates": n}: records stored, keys seen again
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
@@ -33,6 +39,19 @@ from . import pages
 from .bodies import parse_body, read_json
 from .faults import Faults, FaultSwitch
 from .store import CrmStore
+
+
+class Stats(BaseModel):
+    """How often a known key came again: the page should make that rare (a lost answer)."""
+
+    stored: int = 0
+    duplicates: int = 0
+
+    def count(self, duplicate: bool) -> None:
+        if duplicate:
+            self.duplicates += 1
+        else:
+            self.stored += 1
 
 
 class WazzupWebhook(WireModel):
@@ -49,9 +68,11 @@ def create_crm_app(
     public_url: str,
     allowed_origins: list[str],
     hang_seconds: float = 60.0,
+    page_url: str | None = None,
 ) -> FastAPI:
     store = CrmStore(db_path, public_url=public_url)
     faults = Faults(hang_seconds=hang_seconds)
+    stats = Stats()
     app = FastAPI(title="Sample CRM", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
     app.state.faults = faults
@@ -72,7 +93,9 @@ def create_crm_app(
         record = parse_body(CrmRecord, posted)
         _check_record(record, request.headers.get(IDEMPOTENCY_HEADER))
         answer, duplicate = await run_in_threadpool(store.save_record, record, posted)
-        return JSONResponse(answer.to_wire(), status_code=200 if duplicate else 201)
+        stats.count(duplicate)
+        status = 200 if duplicate else 201
+        return faults.garble(answer, status) or JSONResponse(answer.to_wire(), status)
 
     @app.get("/records")
     async def list_records(kind: str | None = None) -> list[dict[str, Any]]:
@@ -82,6 +105,14 @@ def create_crm_app(
     @app.get("/", response_class=HTMLResponse)
     async def records_page() -> str:
         return pages.records_page(await run_in_threadpool(store.records))
+
+    @app.get("/embed", response_class=HTMLResponse)
+    async def embed(request: Request) -> HTMLResponse:
+        if page_url is None:
+            return HTMLResponse(pages.not_found_page("embedded page", "here"), status_code=404)
+        return HTMLResponse(
+            pages.embed_page(page_url, urlencode(request.query_params.multi_items()))
+        )
 
     @app.get("/contacts/{contact_id}", response_class=HTMLResponse)
     def contact_page(contact_id: str) -> HTMLResponse:
@@ -112,6 +143,10 @@ def create_crm_app(
         if webhook.test and not (webhook.create_contact or webhook.create_deal):
             return {"ok": True}
         raise HTTPException(422, "body: expected exactly one of createContact, createDeal, test")
+
+    @app.get("/_stats")
+    async def get_stats() -> Stats:
+        return stats
 
     @app.get("/_faults")
     async def get_faults() -> FaultSwitch:

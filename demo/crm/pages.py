@@ -6,7 +6,9 @@ Self-contained (no external resources); every value is escaped. Rows carry `data
 
 from __future__ import annotations
 
+import json
 from html import escape
+from urllib.parse import urlsplit
 
 from components.entities import Contact, Deal
 
@@ -33,6 +35,10 @@ dt { color: #656d76; }
 dd { margin: 0; }
 a { color: #0969da; }
 .empty { color: #656d76; padding: 1rem 0; }
+.embed { display: grid; grid-template-columns: 1fr 18rem; gap: 1rem; }
+.embed iframe { width: 100%; height: 80vh; border: 1px solid #d0d7de; border-radius: 6px; }
+#bridge { font: 12px ui-monospace, monospace; margin: 0; padding-left: 1.2rem;
+          max-height: 80vh; overflow: auto; }
 """
 
 
@@ -85,6 +91,50 @@ def deal_page(deal: Deal, contacts: list[Contact]) -> str:
             ("Closed", "yes" if deal.closed else "no"),
         ],
     )
+
+
+def embed_page(page_url: str, query: str) -> str:
+    """A client card that embeds the chat window page with one iframe tag and lists what the
+    page posts to `window.parent` (docs/bridge.md). `window.bridgeMessages` keeps them all."""
+    page_origin = json.dumps(_origin(page_url)).replace("</", "<\\/")
+    src = f"{page_url.rstrip('/')}/?{query}" if query else f"{page_url.rstrip('/')}/"
+    body = (
+        '<h1>Client card</h1><p class="hint">The chat window page in one iframe tag; on the '
+        "right, the messages it posts to this page. "
+        '<a href="/">All records</a></p><div class="embed">'
+        f'<iframe src="{escape(src)}" title="Wazzup chat window" '
+        'allow="microphone; clipboard-write" data-testid="chat-page"></iframe>'
+        '<ol id="bridge" data-count="0"></ol></div>'
+        f"<script>{_BRIDGE_SCRIPT.replace('PAGE_ORIGIN', page_origin)}</script>"
+    )
+    return _layout("Client card", body)
+
+
+_BRIDGE_SCRIPT = """
+const pageOrigin = PAGE_ORIGIN;
+const list = document.getElementById("bridge");
+window.bridgeMessages = [];
+addEventListener("message", (event) => {
+  // Trust only the chat window page, and only its own kind of message.
+  if (event.origin !== pageOrigin) return;
+  const message = event.data;
+  if (!message || message.source !== "wazzup-chat-window") return;
+  window.bridgeMessages.push(message);
+  const item = document.createElement("li");
+  item.dataset.type = message.type;
+  const what = message.type === "delivery" ? message.kind + ": " + message.status
+    : message.type === "event" ? message.event.type
+    : message.type === "rejected" ? message.reason : "";
+  item.textContent = message.type + (what ? " · " + what : "");
+  list.prepend(item);
+  list.dataset.count = String(window.bridgeMessages.length);
+});
+"""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def not_found_page(what: str, entity_id: str) -> str:

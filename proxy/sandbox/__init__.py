@@ -1,8 +1,9 @@
 """A local Wazzup sandbox that follows Wazzup's documented contract (shared/wazzup-api.md).
 
 It mints chat-window links on `POST /v3/iframe` and `POST /v2/iframe-links/chats`, keeps
-users, contacts, deals and webhook settings in memory, and serves a chat-window page that
-posts the three documented events to the page embedding it::
+users, contacts, deals (v3 routes, and the v2 uploads `POST /v2/{users,contacts,deals}`) and
+webhook settings in memory, and serves a chat-window page that posts the three documented
+events to the page embedding it, or in webhook mode asks the CRM through webhooks::
 
     from proxy.sandbox import SandboxSettings, create_sandbox_app
 

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import channels, chat_window, control, crud, iframe, webhooks
+from . import channels, chat_window, control, crud, iframe, partner, webhooks
 from .channels import demo_channels
 from .faults import FaultMiddleware
 from .replies import SandboxError, handle_sandbox_error
@@ -44,6 +44,7 @@ def create_sandbox_app(
     app.include_router(iframe.router)
     for kind in (crud.USERS, crud.CONTACTS, crud.DEALS):
         app.include_router(crud.entity_router(kind))
+    app.include_router(partner.router)
     app.include_router(channels.router)
     app.include_router(webhooks.router)
     app.include_router(chat_window.router)

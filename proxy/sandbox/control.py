@@ -4,7 +4,8 @@
     GET    /_sandbox/faults   the faults still pending
     DELETE /_sandbox/faults   drop them all
     GET    /_sandbox/state    how much the account holds (counts only, no secrets)
-    DELETE /_sandbox/state    forget everything: entities, webhooks, sessions, faults, limits
+    DELETE /_sandbox/state    forget everything: entities, sessions, faults, limits; webhook
+                              settings go back to SandboxSettings.webhooks
 
 No auth: these routes exist only in a sandbox started for tests or a local demo.
 """

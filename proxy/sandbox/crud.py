@@ -42,6 +42,9 @@ class Kind:
     model: type[WireModel]
     invalid_code: str
     paged: bool
+    # Documented as required though the shared model has a default (the client always
+    # sends them): the sandbox holds callers to the documented shape.
+    required: tuple[str, ...] = ()
 
     def table(self, state: SandboxState) -> EntityTable[Any]:
         return getattr(state.store, self.plural)
@@ -49,7 +52,7 @@ class Kind:
 
 USERS = Kind("users", "user", User, "INVALID_USERS_DATA", paged=False)
 CONTACTS = Kind("contacts", "contact", Contact, "INVALID_CONTACTS_DATA", paged=True)
-DEALS = Kind("deals", "deal", Deal, "INVALID_DEALS_DATA", paged=True)
+DEALS = Kind("deals", "deal", Deal, "INVALID_DEALS_DATA", paged=True, required=("closed",))
 
 
 def entity_router(kind: Kind) -> APIRouter:
@@ -103,6 +106,10 @@ def parse_entities(kind: Kind, raw: bytes) -> list[Any]:
             if isinstance(item, dict)
             else [FieldProblem("", f"each {kind.noun} must be a JSON object")]
         )
+        if not problems:
+            problems = [
+                FieldProblem(key, f"{key} is required") for key in kind.required if key not in item
+            ]
         if not problems:
             try:
                 items.append(kind.model.model_validate(item))

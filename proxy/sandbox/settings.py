@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from components.entities import WebhookSettings
+
 
 class SandboxSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -20,6 +22,12 @@ class SandboxSettings(BaseModel):
     account_id: str = Field(default="12345678", min_length=1)
     enable_test_routes: bool = Field(
         default=True, description="Mount /_sandbox/* (faults, state) and fault injection."
+    )
+    webhooks: WebhookSettings | None = Field(
+        default=None,
+        description="The account's webhook settings at start (and after a state reset), as "
+        "if PATCH /v3/webhooks had been called: the demo subscribes its proxy this way, "
+        "without a startup race against the proxy's test POST.",
     )
 
     @field_validator("public_url")

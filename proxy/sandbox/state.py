@@ -37,12 +37,14 @@ class SandboxState:
     def __post_init__(self) -> None:
         self.limiter = FixedWindowLimiter(self.settings.rate_limit, self.settings.rate_window_s)
         self.webhooks = WebhookClient(self.settings.webhook_timeout_s, self.webhook_transport)
+        self.store.webhooks = self.settings.webhooks
 
     def chat_url(self, session: Session) -> str:
         return f"{self.settings.public_url}/chat/{session.id}?token={session.token}"
 
     def reset(self) -> None:
         self.store.clear()
+        self.store.webhooks = self.settings.webhooks
         self.sessions.clear()
         self.faults.clear()
         self.limiter = FixedWindowLimiter(self.settings.rate_limit, self.settings.rate_window_s)

@@ -37,6 +37,10 @@ class FieldProblem:
     def __str__(self) -> str:
         if not self.field or self.message.startswith(f"{self.field} "):
             return self.message
+        # "chatId of a whatsapp chat must ..." at filter.0.chatId: say the path once.
+        parent, _, leaf = self.field.rpartition(".")
+        if parent and self.message.startswith(f"{leaf} "):
+            return f"{parent}.{self.message}"
         return f"{self.field}: {self.message}"
 
 

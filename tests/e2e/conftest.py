@@ -57,6 +57,7 @@ class Demo:
     api_key: str
     partner_token: str
     log_path: Path
+    crm_db: Path  # the sample CRM's SQLite file: tests may read it directly
     secrets: list[str] = field(default_factory=list)
 
     def get_json(self, url: str):
@@ -105,12 +106,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     workdir = tmp_path_factory.mktemp("demo")
     api_key = "e2e-api-key-" + os.urandom(10).hex()
     partner_token = "e2e-partner-" + os.urandom(10).hex()
+    webhook_secret = "e2e-webhook-" + os.urandom(10).hex()
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
         "CRM_DB": str(workdir / "crm.sqlite3"),
         "WAZZUP_API_KEY": api_key,
         "WAZZUP_PARTNER_TOKEN": partner_token,
+        "WEBHOOK_SECRET": webhook_secret,
         "PYTHONUNBUFFERED": "1",
     }
     log_path = workdir / "demo.log"
@@ -125,7 +128,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         api_key=api_key,
         partner_token=partner_token,
         log_path=log_path,
-        secrets=[api_key, partner_token],
+        crm_db=Path(env["CRM_DB"]),
+        secrets=[api_key, partner_token, webhook_secret],
     )
     _wait_until_up(
         [f"{result.page_url}/api/health", f"{result.crm_url}/records", result.sandbox_url],

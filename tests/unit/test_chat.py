@@ -6,8 +6,12 @@ import pytest
 
 from components.chat import (
     MAX_CHAT_ID_LENGTH,
+    V2_FIELDS,
+    V3_FIELDS,
+    ChatFields,
     ChatType,
     check_chat_id,
+    check_chat_ref,
     check_phone_digits,
     check_telegram_username,
 )
@@ -86,3 +90,46 @@ def test_phone_digits_refuse_a_plus_sign() -> None:
     with pytest.raises(ValueError, match="without '\\+'"):
         check_phone_digits("+79011112233")
     assert check_phone_digits("79011112233") == "79011112233"
+
+
+def test_a_named_field_leads_the_message() -> None:
+    with pytest.raises(ValueError, match=r"^chatId of a whatsapp chat must be digits only"):
+        check_chat_id("whatsapp", "+7901", "chatId")
+    with pytest.raises(ValueError, match=r"^chat_id of an instagram chat must not start"):
+        check_chat_id("instagram", "@acc", "chat_id")
+
+
+@pytest.mark.parametrize(
+    ("args", "fields", "message"),
+    [
+        (
+            ("whatsapp", None, "my_tg_user", None),
+            V3_FIELDS,
+            "username is allowed only for chatType",
+        ),
+        (
+            ("whatsapp", None, "my_tg_user", None),
+            V2_FIELDS,
+            "username is allowed only for chat_type",
+        ),
+        (
+            ("vk", None, None, "79011112233"),
+            V3_FIELDS,
+            "phone is allowed only for chatType 'telegram'",
+        ),
+        (("telegram", None, None, "79011112233"), V2_FIELDS, "phone cannot open a telegram chat"),
+        (("telegram", None, None, None), V3_FIELDS, "needs chatId or username \\(or phone\\)"),
+        (("telegram", None, None, None), V2_FIELDS, "needs chat_id or username$"),
+        (("avito", None, None, None), V2_FIELDS, "chat_id is required for chat_type 'avito'"),
+    ],
+)
+def test_chat_reference_rules_name_the_fields_of_each_api(
+    args: tuple, fields: ChatFields, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_chat_ref(*args, fields)
+
+
+def test_a_telegram_chat_may_be_named_by_id_username_or_phone_in_v3() -> None:
+    for args in [("1670185", None, None), (None, "my_tg_user", None), (None, None, "79011112233")]:
+        check_chat_ref("telegram", *args)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,10 +13,16 @@ import pytest
 
 from components import bridge
 from components.config import PageConfig, load_page_config
-from components.controller import CRM_RELAY_PATH, Controller
+from components.controller import (
+    CRM_RELAY_PATH,
+    LOCK_PREFIX,
+    Controller,
+    DeliveryLock,
+    only_this_tab,
+)
 from components.events import WazzupEvent, parse_event
 from components.http import HttpResult, TransportFailure
-from components.outbox import Outbox, OutboxEntry
+from components.outbox import PREFIX, STALE_SENDING_S, Outbox, OutboxEntry
 from components.records import IDEMPOTENCY_HEADER
 
 PROXY = "https://proxy.example.com"
@@ -46,6 +54,7 @@ class ListView:
     events: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     entries: list[OutboxEntry] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     opened: list[str] = field(default_factory=list)
     parent: list[dict[str, Any]] = field(default_factory=list)
@@ -58,6 +67,9 @@ class ListView:
 
     def show_entry(self, entry: OutboxEntry) -> None:
         self.entries.append(entry)
+
+    def forget_entry(self, key: str) -> None:
+        self.forgotten.append(key)
 
     def show_note(self, text: str) -> None:
         self.notes.append(text)
@@ -131,16 +143,25 @@ class Harness:
         asyncio.run(self.controller.deliver_due())
 
 
-def open_page(config: PageConfig | None = None, storage: dict[str, str] | None = None) -> Harness:
-    view, network, clock = ListView(), FakeNetwork(), Clock()
+def open_page(
+    config: PageConfig | None = None,
+    storage: dict[str, str] | None = None,
+    *,
+    tab: str = "tab",
+    lock: DeliveryLock = only_this_tab,
+    clock: Clock | None = None,
+    stale_sending_s: float = STALE_SENDING_S,
+) -> Harness:
+    view, network, clock = ListView(), FakeNetwork(), clock or Clock()
     storage = {} if storage is None else storage
     receipts = iter(range(1000))
     controller = Controller(
         config or page_config(),
-        Outbox(storage, clock=clock, jitter=lambda: 1.0),
+        Outbox(storage, clock=clock, jitter=lambda: 1.0, stale_sending_s=stale_sending_s),
         network,
         view,
-        new_receipt_id=lambda: f"receipt-{next(receipts)}",
+        new_receipt_id=lambda: f"{tab}-receipt-{next(receipts)}",
+        lock=lock,
     )
     controller.chat_opened(LINK)
     return Harness(controller, view, network, clock, storage)
@@ -188,7 +209,9 @@ def test_queued_record_is_delivered_to_the_crm(harness: Harness) -> None:
     assert harness.controller.outbox.depth() == 0
 
 
-def test_message_from_another_origin_is_shown_rejected_and_nothing_is_queued(harness: Harness) -> None:
+def test_message_from_another_origin_is_shown_rejected_and_nothing_is_queued(
+    harness: Harness,
+) -> None:
     accepted = harness.controller.handle_message("https://evil.example.com", True, CREATE)
 
     assert accepted is False
@@ -290,7 +313,9 @@ def test_unreachable_proxy_during_a_push_is_noted(harness: Harness) -> None:
 
 
 def test_crm_error_then_success_delivers_once_after_the_backoff(harness: Harness) -> None:
-    harness.network.script(CRM, answer(500, {"detail": "db down"}), answer(201, {"status": "created"}))
+    harness.network.script(
+        CRM, answer(500, {"detail": "db down"}), answer(201, {"status": "created"})
+    )
     harness.controller.handle_message(ORIGIN, True, CREATE)
 
     harness.deliver()
@@ -431,3 +456,342 @@ def test_delivery_messages_to_the_parent_name_the_record_kind_and_never_the_link
         assert (posted["source"], posted["version"]) == (bridge.SOURCE, bridge.VERSION)
     assert {m["kind"] for m in deliveries} == {"contact"}
     assert "TOKEN" not in json.dumps(harness.view.parent)
+
+
+# --- recovery, several tabs ----------------------------------------------------------------
+
+
+class TabLocks:
+    """Web Locks as the tabs of one origin share them: `ifAvailable`, so a busy name yields
+    False at once. `before_next_grant` runs once, just before the next request is decided."""
+
+    def __init__(self) -> None:
+        self.held: set[str] = set()
+        self.requested: list[str] = []
+        self.before_next_grant: Callable[[], Awaitable[None]] | None = None
+
+    @asynccontextmanager
+    async def __call__(self, name: str) -> AsyncIterator[bool]:
+        self.requested.append(name)
+        if self.before_next_grant is not None:
+            hook, self.before_next_grant = self.before_next_grant, None
+            await hook()
+        if name in self.held:
+            yield False
+            return
+        self.held.add(name)
+        try:
+            yield True
+        finally:
+            self.held.discard(name)
+
+
+@dataclass
+class HangingCrm:
+    """A send that holds CRM requests until released."""
+
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    calls: int = 0
+
+    async def __call__(self, *_args: Any) -> HttpResult:
+        self.calls += 1
+        self.started.set()
+        await self.release.wait()
+        return answer(201, {"status": "created"})
+
+
+def test_a_success_makes_the_records_waiting_on_backoff_due_at_once(harness: Harness) -> None:
+    harness.network.script(CRM, *[answer(503, {"detail": "down"})] * 5)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    for _ in range(5):
+        harness.deliver()
+        harness.clock.now = harness.view.entries[-1].next_attempt_at
+    waiting = harness.view.entries[-1]
+    harness.clock.now += 1  # well before the 16 s backoff runs out
+
+    harness.controller.handle_message(ORIGIN, True, CREATE)  # the CRM is back: this one works
+    harness.deliver()
+    harness.deliver()
+
+    assert len(harness.network.to(CRM)) == 7
+    assert harness.controller.outbox.get(waiting.key).status == "delivered"
+    assert harness.controller.outbox.depth() == 0
+
+
+def test_back_online_retries_waiting_records_now(harness: Harness) -> None:
+    harness.network.script(CRM, TransportFailure("offline"), TransportFailure("offline"))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.deliver()
+    harness.clock.now = harness.view.entries[-1].next_attempt_at
+    harness.deliver()
+    harness.deliver()
+    assert len(harness.network.to(CRM)) == 2
+
+    harness.controller.retry_now()
+    harness.deliver()
+
+    assert len(harness.network.to(CRM)) == 3
+    assert harness.view.entries[-1].status == "delivered"
+
+
+def test_background_delivery_goes_on_with_hurried_records_without_a_new_event(
+    harness: Harness,
+) -> None:
+    harness.network.script(CRM, answer(503), answer(503))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.deliver()  # both fail and wait a second
+    harness.clock.now += 0.5
+
+    async def scenario() -> None:
+        harness.controller.retry_now()
+        task = asyncio.create_task(harness.controller.run_delivery())
+        for _ in range(200):
+            if harness.controller.outbox.depth() == 0:
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+
+    assert harness.controller.outbox.depth() == 0
+    assert len(harness.network.to(CRM)) == 4
+
+
+def test_a_record_another_tab_is_sending_is_skipped_not_sent_twice() -> None:
+    storage: dict[str, str] = {}
+    locks, clock = TabLocks(), Clock()
+    tab_a = open_page(storage=storage, tab="a", lock=locks, clock=clock, stale_sending_s=0)
+    tab_b = open_page(storage=storage, tab="b", lock=locks, clock=clock, stale_sending_s=0)
+    hanging = HangingCrm()
+    tab_a.controller._send = hanging
+    tab_a.controller.handle_message(ORIGIN, True, CREATE)
+
+    async def scenario() -> None:
+        sending = asyncio.create_task(tab_a.controller.deliver_due())
+        await hanging.started.wait()
+        clock.now += 1  # "sending" for a while: only the lock says tab A is still at it
+        await tab_b.controller.deliver_due()
+        hanging.release.set()
+        await sending
+        await tab_b.controller.deliver_due()
+
+    asyncio.run(scenario())
+
+    assert hanging.calls == 1
+    assert tab_b.network.requests == []
+    (key,) = [e.key for e in tab_a.controller.outbox.entries()]
+    assert tab_a.controller.outbox.get(key).status == "delivered"
+    assert locks.requested.count(LOCK_PREFIX + key) == 2
+
+
+def test_a_record_another_tab_delivered_after_this_tab_listed_it_is_not_sent_again() -> None:
+    storage: dict[str, str] = {}
+    locks = TabLocks()
+    tab_a = open_page(storage=storage, tab="a", lock=locks)
+    tab_b = open_page(storage=storage, tab="b", lock=locks)
+    tab_a.controller.handle_message(ORIGIN, True, CREATE)
+
+    async def tab_a_delivers_it_first() -> None:
+        tab_a.controller._lock = only_this_tab
+        await tab_a.controller.deliver_due()
+
+    locks.before_next_grant = tab_a_delivers_it_first  # after tab B listed it as due
+
+    asyncio.run(tab_b.controller.deliver_due())
+
+    assert len(tab_a.network.to(CRM)) == 1
+    assert tab_b.network.requests == []
+
+
+@dataclass
+class DedupingCrm:
+    """A CRM both tabs post to: down for the first `down_for` requests, then it stores keys."""
+
+    down_for: int
+    clock: Clock
+    stored: list[str] = field(default_factory=list)
+    repeats: int = 0
+    calls: int = 0
+
+    async def __call__(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+    ) -> HttpResult:
+        self.calls += 1
+        self.clock.now += 0.5  # a request takes time...
+        await asyncio.sleep(0)  # ...in which the other tab runs
+        if not url.startswith(CRM):
+            return answer(200, {})
+        if self.calls <= self.down_for:
+            return answer(503, {"detail": "down"})
+        key = headers[IDEMPOTENCY_HEADER]
+        if key in self.stored:
+            self.repeats += 1
+        else:
+            self.stored.append(key)
+        return answer(201, {"status": "created"})
+
+
+def test_two_tabs_deliver_each_record_of_both_exactly_once() -> None:
+    storage: dict[str, str] = {}
+    locks, clock = TabLocks(), Clock()
+    crm = DedupingCrm(down_for=6, clock=clock)
+    tabs = [
+        open_page(storage=storage, tab=name, lock=locks, clock=clock, stale_sending_s=0)
+        for name in ("a", "b")
+    ]
+    for tab in tabs:
+        tab.controller._send = crm
+        for n in range(5):
+            tab.controller.handle_message(ORIGIN, True, CREATE)
+            tab.controller.handle_message(ORIGIN, True, message(f"m{n}"))  # one chat: 1 contact
+
+    async def scenario() -> None:
+        for _ in range(6):
+            await asyncio.gather(*(tab.controller.deliver_due() for tab in tabs))
+            clock.now += 60
+
+    asyncio.run(scenario())
+
+    assert len(crm.stored) == 11  # 10 deal requests and 1 contact
+    assert crm.repeats == 0
+    assert tabs[0].controller.outbox.depth() == 0
+
+
+def test_a_record_left_sending_by_a_closed_tab_is_taken_over_when_its_lock_is_free() -> None:
+    storage: dict[str, str] = {}
+    locks, clock = TabLocks(), Clock()
+    closed = open_page(storage=storage, tab="a", lock=locks, clock=clock, stale_sending_s=0)
+    closed.controller.handle_message(ORIGIN, True, CREATE)
+    (entry,) = closed.controller.outbox.entries()
+    closed.controller.outbox.sending(entry.key)  # and then the tab was closed
+    clock.now += 1
+
+    other = open_page(storage=storage, tab="b", lock=locks, clock=clock, stale_sending_s=0)
+    other.deliver()
+
+    assert len(other.network.to(CRM)) == 1
+    assert other.controller.outbox.get(entry.key).status == "delivered"
+
+
+def test_a_change_made_by_another_tab_is_shown() -> None:
+    storage: dict[str, str] = {}
+    tab_a, tab_b = open_page(storage=storage, tab="a"), open_page(storage=storage, tab="b")
+    tab_a.controller.handle_message(ORIGIN, True, CREATE)
+    tab_a.deliver()
+    (key,) = [e.key for e in tab_a.controller.outbox.entries()]
+
+    tab_b.controller.storage_changed(PREFIX + key)
+    tab_a.controller.discard(key)
+    tab_b.controller.storage_changed(PREFIX + key)
+    tab_b.controller.storage_changed("someone-elses-key")
+    tab_b.controller.storage_changed(None)  # localStorage.clear()
+
+    assert [(e.key, e.status) for e in tab_b.view.entries] == [(key, "delivered")]
+    assert tab_b.view.forgotten == [key]
+    assert tab_b.view.parent == []  # the other tab tells its own host page
+
+
+def test_discard_forgets_the_record_on_the_page(harness: Harness) -> None:
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    key = harness.view.events[0][0]
+
+    harness.controller.discard(key)
+
+    assert harness.view.forgotten == [key]
+    assert harness.controller.outbox.get(key) is None
+
+
+def test_unreadable_crm_answer_is_delivered_with_a_note_shown_and_posted(
+    harness: Harness,
+) -> None:
+    harness.network.script(CRM, HttpResult(201, b"<html><title>Saved</title>", {}))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+
+    harness.deliver()
+
+    entry = harness.view.entries[-1]
+    assert entry.status == "delivered"
+    assert entry.note == "answer not read: not JSON (an HTML page: Saved)"
+    assert harness.view.parent[-1]["note"] == entry.note
+    assert harness.network.to(f"{PROXY}/api/deals") == []
+
+
+def test_the_same_contact_is_pushed_to_wazzup_once_per_page(harness: Harness) -> None:
+    second_deal = {**DEAL, "id": "502", "name": "Deal #502"}
+    harness.network.script(
+        CRM,
+        answer(201, {"contact": CONTACT, "deal": DEAL}),
+        answer(201, {"contact": CONTACT, "deal": second_deal}),
+        answer(201, {"contact": {**CONTACT, "name": "Anthony Stone"}}),
+    )
+    for _ in range(2):
+        harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.controller.handle_message(ORIGIN, True, message("m1"))
+
+    harness.deliver()
+
+    assert len(harness.network.to(f"{PROXY}/api/deals")) == 2
+    contacts = harness.network.to(f"{PROXY}/api/contacts")
+    assert [c["json"][0]["name"] for c in contacts] == ["Anthony", "Anthony Stone"]
+
+
+def test_an_unexpected_error_while_sending_keeps_the_record_and_the_others_go_on(
+    harness: Harness,
+) -> None:
+    harness.network.script(CRM, RuntimeError("bug in a send adapter"))
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+
+    harness.deliver()
+
+    first, second = harness.controller.outbox.entries()
+    assert (first.status, first.last_error) == (
+        "queued",
+        "page error: RuntimeError('bug in a send adapter')",
+    )
+    assert second.status == "delivered"
+
+
+def test_the_delivery_loop_outlives_a_failing_storage(harness: Harness) -> None:
+    calls = []
+
+    async def broken() -> None:
+        calls.append(1)
+        raise OSError("QuotaExceededError")
+
+    harness.controller.deliver_due = broken  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        task = asyncio.create_task(harness.controller.run_delivery())
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            harness.controller._wake.set()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+
+    assert len(calls) > 1
+    assert harness.view.notes[0] == "Delivery paused by an error: OSError('QuotaExceededError')"
+
+
+class FullStorage(dict):
+    def __setitem__(self, key: str, value: str) -> None:
+        raise OSError("QuotaExceededError: the quota has been exceeded")
+
+
+def test_a_record_that_cannot_be_stored_is_said_so_on_the_page() -> None:
+    harness = open_page(storage=FullStorage())
+
+    assert harness.controller.handle_message(ORIGIN, True, CREATE) is True
+
+    assert len(harness.view.events) == 1
+    assert harness.view.notes == [
+        "Could not keep the CRM record of this event: "
+        "OSError('QuotaExceededError: the quota has been exceeded')"
+    ]

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from components.delivery import deliver, retry_after
+from components.delivery import Delivered, deliver, retry_after
 from components.errors import PermanentDelivery, TransientDelivery
 from components.events import parse_event
-from components.http import HttpResult, TransportFailure
+from components.http import MAX_ANSWER_BYTES, HttpResult, TransportFailure
 from components.records import IDEMPOTENCY_HEADER, CrmAnswer, CrmRecord, record_from_event
 
 CRM = "https://crm.example.com/records"
@@ -36,9 +36,10 @@ class FakeSend:
         return answer
 
 
-def answer(status: int, body: object = b"", **headers: str) -> HttpResult:
+def answer(status: int, body: object = b"", truncated: bool = False, **headers: str) -> HttpResult:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return HttpResult(status, raw, {k.lower().replace("_", "-"): v for k, v in headers.items()})
+    headers = {k.lower().replace("_", "-"): v for k, v in headers.items()}
+    return HttpResult(status, raw, headers, truncated)
 
 
 def make_record() -> CrmRecord:
@@ -51,7 +52,7 @@ def make_record() -> CrmRecord:
     return record_from_event(event, receipt_id="r-1")
 
 
-def run(send: FakeSend, record: CrmRecord | None = None) -> CrmAnswer:
+def run(send: FakeSend, record: CrmRecord | None = None) -> Delivered:
     return asyncio.run(deliver(record or make_record(), url=CRM, send=send, timeout=7.5))
 
 
@@ -65,7 +66,7 @@ def test_created_answer_is_returned() -> None:
     deal = {"id": "501", "responsibleUserId": "1", "name": "Deal #501", "contacts": ["1"]}
     send = FakeSend([answer(201, {"status": "created", "recordId": "r9", "deal": deal})])
 
-    result = run(send)
+    result = run(send).answer
 
     assert result.status == "created"
     assert result.record_id == "r9"
@@ -85,11 +86,66 @@ def test_record_is_posted_as_json_with_its_idempotency_key() -> None:
     assert json.loads(request["body"]) == record.to_wire()
 
 
-@pytest.mark.parametrize("body", [b"", b"   ", b"thanks!", b"[1, 2]", b'{"status": "weird"}'])
-def test_success_with_an_unreadable_answer_still_counts_as_delivered(body: bytes) -> None:
-    result = run(FakeSend([answer(200, body)]))
+@pytest.mark.parametrize("body", [b"", b"   ", b"{}"])
+def test_success_with_an_empty_answer_is_delivered_without_a_note(body: bytes) -> None:
+    assert run(FakeSend([answer(200, body)])) == Delivered(CrmAnswer())
 
-    assert result == CrmAnswer()
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "note"),
+    [
+        (b"thanks!", "text/plain", "answer not read: not JSON (thanks!)"),
+        (b"<html><title>Saved \n ok</title>", "text/html", "not JSON (an HTML page: Saved ok)"),
+        (b"<p>Saved</p>", "", "not JSON (an HTML page)"),
+        (b"[1, 2]", "application/json", "not a CRM answer (Input should be a valid dictionary"),
+        (b'{"status": "weird"}', "application/json", "not a CRM answer (status: Input should"),
+    ],
+)
+def test_success_with_an_unreadable_answer_is_delivered_with_a_note_saying_why(
+    body: bytes, content_type: str, note: str
+) -> None:
+    result = run(FakeSend([answer(201, body, content_type=content_type)]))
+
+    assert result.answer == CrmAnswer()
+    assert result.note is not None and note in result.note
+
+
+def test_json_answer_with_a_wrong_content_type_is_still_read() -> None:
+    body = {"status": "created", "recordId": "r1"}
+
+    result = run(FakeSend([answer(201, body, content_type="text/html")]))
+
+    assert (result.answer.record_id, result.note) == ("r1", None)
+
+
+def test_success_with_a_huge_answer_is_delivered_with_a_note() -> None:
+    cut = b'{"status": "created", "padding": "' + b"x" * MAX_ANSWER_BYTES
+
+    result = run(FakeSend([answer(201, cut[:MAX_ANSWER_BYTES], truncated=True)]))
+
+    assert result.answer == CrmAnswer()
+    assert result.note == "answer not read: larger than 256 KiB"
+
+
+def test_answer_link_that_is_not_a_web_link_is_dropped() -> None:
+    body = {"status": "created", "link": "javascript:alert(1)"}
+
+    assert run(FakeSend([answer(201, body)])).answer.link is None
+
+
+def test_refusal_as_an_html_error_page_is_quoted_by_its_title() -> None:
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+
+    error = failure(FakeSend([answer(502, page, content_type="text/html")]))
+
+    assert error.reason == "CRM answered 502: an HTML page: 502 Bad Gateway"
+
+
+def test_redirect_is_a_permanent_failure() -> None:
+    error = failure(FakeSend([answer(302, b"", location="https://elsewhere")]))
+
+    assert isinstance(error, PermanentDelivery)
+    assert error.reason.startswith("CRM answered 302")
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 408, 425, 429])

@@ -11,6 +11,12 @@ from components.entities import (
     CreateContactRequest,
     CreateDealRequest,
     Deal,
+    PartnerContact,
+    PartnerContacts,
+    PartnerDeal,
+    PartnerDeals,
+    PartnerUser,
+    PartnerUsers,
     User,
     WebhookSettings,
 )
@@ -140,3 +146,104 @@ def test_webhook_settings_default_every_subscription_to_false() -> None:
         "channelsUpdates": False,
         "templateStatus": False,
     }
+
+
+# --- documented lengths (§3, §4, §6) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "example", "field", "limit"),
+    [
+        (User, {"id": "1", "name": "A"}, "id", 200),
+        (User, {"id": "1", "name": "A"}, "name", 200),
+        (Contact, CONTACT_EXAMPLE, "id", 100),
+        (Contact, CONTACT_EXAMPLE, "responsibleUserId", 100),
+        (Contact, CONTACT_EXAMPLE, "name", 200),
+        (Contact, CONTACT_EXAMPLE, "uri", 200),
+        (Deal, DEAL_EXAMPLE, "id", 100),
+        (Deal, DEAL_EXAMPLE, "name", 200),
+        (Deal, DEAL_EXAMPLE, "uri", 200),
+        (WebhookSettings, {"webhooksUri": "https://x"}, "webhooksUri", 200),
+    ],
+)
+def test_documented_string_lengths_are_the_limits(
+    model: type, example: dict, field: str, limit: int
+) -> None:
+    model.model_validate({**example, field: "x" * limit})
+    with pytest.raises(ValidationError, match=f"at most {limit} characters"):
+        model.model_validate({**example, field: "x" * (limit + 1)})
+
+
+# --- the v2 partner twins -------------------------------------------------------------------
+
+
+def test_v2_deal_is_the_v3_deal_in_snake_case() -> None:
+    deal = Deal.model_validate(DEAL_EXAMPLE)
+
+    partner = PartnerDeal.from_entity(deal)
+
+    assert partner.to_wire() == {
+        "id": "1",
+        "responsible_user_id": "id007",
+        "name": "Daily Deal Test",
+        "uri": "https://crm.example.com/deals/1",
+        "contacts": ["111-2e0df379-0e3c-470f-9b36"],
+        "closed": False,
+    }
+    assert partner.to_entity() == deal
+
+
+def test_v2_contact_is_the_v3_contact_in_snake_case() -> None:
+    contact = Contact.model_validate(CONTACT_EXAMPLE)
+
+    partner = PartnerContact.from_entity(contact)
+
+    assert partner.to_wire()["contact_data"] == [
+        {"chat_type": "whatsapp", "chat_id": "79998887766"}
+    ]
+    assert partner.to_entity() == contact
+
+
+@pytest.mark.parametrize("model", [PartnerDeal, PartnerContact])
+def test_v2_requires_the_uri_that_v3_makes_optional(model: type) -> None:
+    example = DEAL_EXAMPLE if model is PartnerDeal else CONTACT_EXAMPLE
+    entity = (Deal if model is PartnerDeal else Contact).model_validate(
+        {k: v for k, v in example.items() if k != "uri"}
+    )
+
+    with pytest.raises(ValidationError, match="uri\n  Field required"):
+        model.from_entity(entity)
+
+
+def test_v2_users_are_shorter_than_v3_users() -> None:
+    PartnerUser.from_entity(User(id="u" * 64, name="n" * 150))
+    with pytest.raises(ValidationError, match="at most 64"):
+        PartnerUser.from_entity(User(id="u" * 65, name="A"))
+    with pytest.raises(ValidationError, match="at most 150"):
+        PartnerUser.from_entity(User(id="1", name="n" * 151))
+
+
+def test_v2_bodies_wrap_at_most_one_hundred_entities() -> None:
+    user = {"id": "1", "name": "A"}
+
+    assert PartnerUsers.model_validate({"users": [user] * 100}).to_wire()["users"][0] == user
+    with pytest.raises(ValidationError, match="at most 100 items"):
+        PartnerUsers.model_validate({"users": [user] * 101})
+
+
+def test_v2_contact_data_names_its_fields_in_snake_case() -> None:
+    with pytest.raises(ValidationError, match="chat_id of a whatsapp chat"):
+        PartnerContacts.model_validate(
+            {
+                "contacts": [
+                    {
+                        "id": "1",
+                        "responsible_user_id": "1",
+                        "name": "A",
+                        "uri": "https://x",
+                        "contact_data": [{"chat_type": "whatsapp", "chat_id": "+7"}],
+                    }
+                ]
+            }
+        )
+    PartnerDeals.model_validate({"deals": [PartnerDeal.from_entity(Deal(**DEAL_EXAMPLE))]})

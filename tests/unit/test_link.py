@@ -338,3 +338,139 @@ def test_v2_link_response_converts_to_the_url_answer() -> None:
     converted = PartnerLinkResponse.model_validate(answer).to_link_response()
 
     assert converted.to_wire() == {"url": answer["data"]["link"]}
+
+
+# --- every documented field (wazzup-api.md §1, §2) ------------------------------------------
+
+V3_EVERY_FIELD = {
+    "user": {"id": "222555", "name": "User Name"},
+    "scope": "card",
+    "filter": [
+        {"chatType": "whatsapp", "chatId": "79998887766", "name": "Anthony"},
+        {"chatType": "telegram", "username": "my_tg_user", "name": "Tg by username"},
+        {"chatType": "telegram", "phone": "79011112233"},  # older pages only
+        {"chatType": "instagram", "chatId": "some.account"},
+    ],
+    "activeChat": {
+        "channelId": "c16tc1c-9f20-4rda-46jd-q92ty4j6s36888",
+        "chatType": "telegram",
+        "username": "my_tg_user",
+    },
+    "options": {"clientType": "my-crm", "useDealsEvents": True, "useMessageEvents": False},
+}
+
+V2_EVERY_FIELD = {
+    "user_id": "crm-user-id-123",
+    "author_name": "John Smith",
+    "scope": "card",
+    "chats": [
+        {"contact_name": "Anthony Stone", "chat_type": "whatsapp", "chat_id": "37111234567"},
+        {"contact_name": "Anthony Stone", "chat_type": "telegram", "username": "my_tg_user"},
+        {"chat_type": "telegram", "chat_id": "1670185"},
+    ],
+    "active_chat": {"channel_id": "c-1", "chat_type": "telegram", "username": "my_tg_user"},
+    "use_events": {"deals": True, "messages": False},
+    "client_type": "my-crm",
+}
+
+
+def test_every_documented_v3_field_is_kept_through_the_canonical_model() -> None:
+    request = parse_link_request(V3_EVERY_FIELD)
+
+    assert request.to_v3() == V3_EVERY_FIELD
+    assert request.options is not None and request.options.client_type == "my-crm"
+    assert request.active_chat is not None and request.active_chat.username == "my_tg_user"
+
+
+def test_every_documented_v2_field_is_kept_through_the_canonical_model() -> None:
+    request = parse_link_request(V2_EVERY_FIELD)
+
+    assert request.to_v2() == V2_EVERY_FIELD
+    assert request.to_v3()["options"] == {
+        "clientType": "my-crm",
+        "useDealsEvents": True,
+        "useMessageEvents": False,
+    }
+    assert request.to_v3()["activeChat"] == {
+        "channelId": "c-1",
+        "chatType": "telegram",
+        "username": "my_tg_user",
+    }
+
+
+def test_v2_user_object_with_name_is_the_same_as_user_id_and_author_name() -> None:
+    nested = {**V2_EVERY_FIELD, "user": {"id": "crm-user-id-123", "name": "John Smith"}}
+    del nested["user_id"], nested["author_name"]
+
+    assert parse_link_request(nested).to_v2() == V2_EVERY_FIELD
+
+
+def test_a_telegram_chat_named_only_by_phone_cannot_be_sent_as_v2() -> None:
+    request = parse_link_request(card({"chatType": "telegram", "phone": "79011112233"}))
+
+    with pytest.raises(ValidationError, match="phone cannot open a telegram chat in the v2"):
+        request.to_v2()
+
+
+def test_a_telegram_chat_with_an_id_and_a_phone_drops_the_phone_in_v2() -> None:
+    chat = {"chatType": "telegram", "chatId": "1670185", "phone": "79011112233"}
+
+    assert parse_link_request(card(chat)).to_v2()["chats"] == [
+        {"chat_type": "telegram", "chat_id": "1670185"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("active", "words"),
+    [
+        ({"chat_type": "whatsapp", "username": "my_tg_user"}, "username is allowed only for"),
+        ({"chat_type": "whatsapp", "chat_id": "+7999"}, "chat_id of a whatsapp chat"),
+        ({"chat_id": "79998887766"}, "chat_type is required"),
+        ({"chat_type": "telegram", "phone": "79011112233"}, "phone cannot open"),
+    ],
+)
+def test_v2_active_chat_follows_the_chat_rules_in_v2_names(active: dict, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        PartnerLinkRequest.model_validate(
+            {"user_id": "7", "scope": "global", "active_chat": active}
+        )
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (card({"chatType": "whatsapp", "chatId": "+7999"}), "chatId of a whatsapp chat"),
+        (card({"chatType": "viber", "chatId": "7 999"}), "chatId of a viber chat"),
+        (card({"chatType": "instagram", "chatId": "@acc"}), "chatId of an instagram chat"),
+        (card({"chatType": "telegram", "username": "@tg_user"}), "username must not start"),
+        (
+            {
+                "user_id": "7",
+                "scope": "card",
+                "chats": [{"chat_type": "whatsapp", "chat_id": "+7"}],
+            },
+            "chat_id of a whatsapp chat",
+        ),
+    ],
+    ids=["v3-whatsapp", "v3-viber", "v3-instagram", "v3-telegram", "v2-whatsapp"],
+)
+def test_chat_rule_messages_name_the_wire_field(body: dict, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        parse_link_request(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"user_id": "u" * 65, "scope": "global"}, "user_id"),
+        ({"user_id": "7", "author_name": "n" * 151, "scope": "global"}, "author_name"),
+        ({"user": {"id": "u" * 201}, "scope": "global"}, "user.id"),
+        ({"user": {"id": "7", "name": "n" * 201}, "scope": "global"}, "user.name"),
+    ],
+)
+def test_user_fields_keep_their_documented_lengths(body: dict, words: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_link_request(body)
+
+    locations = {".".join(str(p) for p in error["loc"]) for error in caught.value.errors()}
+    assert any(words in location for location in locations)

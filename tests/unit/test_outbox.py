@@ -323,3 +323,118 @@ def test_trimming_keeps_every_contact_even_over_the_limit(
         box.delivered(record.idempotency_key, CrmAnswer())
 
     assert {e.key for e in box.entries()} == {r.idempotency_key for r in chats}
+
+
+# --- claiming, hurrying, several tabs ------------------------------------------------------
+
+
+def test_claim_marks_a_due_entry_sending_and_counts_the_attempt(box: Outbox) -> None:
+    record = deal_request(1)
+    box.add(record)
+
+    claimed = box.claim(record.idempotency_key)
+
+    assert claimed is not None
+    assert (claimed.status, claimed.attempts) == ("sending", 1)
+    assert box.claim(record.idempotency_key) is None  # not due while it is being sent
+
+
+def test_claim_reads_the_storage_not_a_stale_copy(
+    box: Outbox, storage: dict[str, str], clock: Clock
+) -> None:
+    record = deal_request(1)
+    box.add(record)
+    listed = box.due()
+    other_tab = Outbox(storage, clock=clock)
+    other_tab.sending(record.idempotency_key)
+    other_tab.delivered(record.idempotency_key, CrmAnswer(status="created"))
+
+    assert [e.key for e in listed] == [record.idempotency_key]
+    assert box.claim(record.idempotency_key) is None
+
+
+def test_claim_of_a_discarded_or_failed_entry_is_none(box: Outbox) -> None:
+    gone, failed = deal_request(1), deal_request(2)
+    for record in (gone, failed):
+        box.add(record)
+    box.discard(gone.idempotency_key)
+    box.sending(failed.idempotency_key)
+    box.failed(failed.idempotency_key, PermanentDelivery("CRM answered 422: no"))
+
+    assert box.claim(gone.idempotency_key) is None
+    assert box.claim(failed.idempotency_key) is None
+
+
+def test_with_a_shared_lock_an_abandoned_sending_entry_is_due_at_once(
+    storage: dict[str, str], clock: Clock
+) -> None:
+    box = Outbox(storage, clock=clock, stale_sending_s=0)
+    record = deal_request(1)
+    box.add(record)
+    box.sending(record.idempotency_key)  # then the tab was reloaded
+
+    clock.now += 0.5
+
+    claimed = box.claim(record.idempotency_key)
+    assert claimed is not None and claimed.attempts == 2
+
+
+def test_delivered_keeps_a_note_about_an_unreadable_answer(box: Outbox) -> None:
+    record = deal_request(1)
+    box.add(record)
+    box.sending(record.idempotency_key)
+
+    entry = box.delivered(record.idempotency_key, CrmAnswer(), "answer not read: not JSON")
+
+    assert (entry.status, entry.note) == ("delivered", "answer not read: not JSON")
+
+
+def test_hurry_makes_waiting_entries_due_now(box: Outbox, clock: Clock) -> None:
+    records = [deal_request(n) for n in range(3)]
+    for record in records:
+        box.add(record)
+        for _ in range(5):  # five failures: the next wait is 16 s
+            fail_transient(box, record.idempotency_key)
+    assert box.due() == []
+
+    hurried = box.hurry()
+
+    assert len(hurried) == 3
+    assert [e.key for e in box.due()] == [r.idempotency_key for r in records]
+    assert {e.attempts for e in box.due()} == {5}  # the backoff goes on from where it was
+
+
+def test_hurry_still_honours_retry_after(box: Outbox, clock: Clock) -> None:
+    throttled, waiting = deal_request(1), deal_request(2)
+    box.add(throttled)
+    box.add(waiting)
+    fail_transient(box, throttled.idempotency_key, retry_after=30.0)
+    for _ in range(4):
+        fail_transient(box, waiting.idempotency_key)
+
+    box.hurry()
+
+    assert [e.key for e in box.due()] == [waiting.idempotency_key]
+    assert box.get(throttled.idempotency_key).next_attempt_at == clock.now + 30.0
+
+
+def test_hurry_leaves_failed_and_delivered_entries_alone(box: Outbox) -> None:
+    failed, delivered = deal_request(1), deal_request(2)
+    for record in (failed, delivered):
+        box.add(record)
+        box.sending(record.idempotency_key)
+    box.failed(failed.idempotency_key, PermanentDelivery("CRM answered 400: no"))
+    box.delivered(delivered.idempotency_key, CrmAnswer())
+
+    assert box.hurry() == []
+    assert box.get(failed.idempotency_key).status == "failed"
+
+
+def test_retry_by_hand_forgets_an_old_retry_after(box: Outbox, clock: Clock) -> None:
+    record = deal_request(1)
+    box.add(record)
+    fail_transient(box, record.idempotency_key, retry_after=600.0)
+
+    box.retry(record.idempotency_key)
+
+    assert [e.key for e in box.due()] == [record.idempotency_key]

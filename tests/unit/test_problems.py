@@ -85,11 +85,11 @@ def test_v3_common_error_gives_code_fix_and_field_errors() -> None:
 
 
 def test_v3_common_error_with_an_unlisted_code_falls_back_to_its_description() -> None:
-    body = {"error": "testPostNotPassed", "description": "URI does not return 200 OK"}
+    body = {"error": "somethingNew", "description": "URI does not return 200 OK"}
 
     problem = explain_upstream_error(400, json.dumps(body))
 
-    assert problem.code == "testPostNotPassed"
+    assert problem.code == "somethingNew"
     assert problem.detail == "URI does not return 200 OK"
 
 

@@ -53,7 +53,14 @@ class FakeWazzup:
 
 
 def settings(**changes: Any) -> Settings:
-    values: dict[str, Any] = {"wazzup_api_key": KEY, "allow_unsigned": True} | changes
+    # User upserts and 429 retries are off unless a test is about them: each would add an
+    # upstream request (or a wait) to what the other tests count.
+    values: dict[str, Any] = {
+        "wazzup_api_key": KEY,
+        "allow_unsigned": True,
+        "upsert_users": False,
+        "upstream_retry_max_wait_s": 0,
+    } | changes
     return Settings(**values)
 
 
@@ -580,3 +587,25 @@ def test_sandbox_takes_a_deal_pushed_through_the_proxy() -> None:
 
     assert response.status_code == 200
     assert response.json() == {"pushed": 1}
+
+
+V2_ONLY = {"wazzup_api": "v2", "wazzup_api_key": None, "wazzup_partner_token": SANDBOX_TOKEN}
+
+
+def test_sandbox_takes_a_deal_pushed_through_a_v2_only_proxy() -> None:
+    deal = {**DEAL, "uri": "https://crm.example/deals/1", "closed": False}
+    with sandboxed_proxy(**V2_ONLY) as proxy:
+        response = proxy.post("/api/deals", json=[deal])
+        health = proxy.get("/api/health").json()
+
+    assert (response.status_code, response.json()) == (200, {"pushed": 1})
+    assert health["upstream"]["ok"] is True
+
+
+def test_a_v2_only_proxy_refuses_a_deal_without_uri_before_calling_wazzup() -> None:
+    with sandboxed_proxy(**V2_ONLY) as proxy:
+        response = proxy.post("/api/deals", json=[DEAL])
+
+    problem = assert_problem(response, 400, "VALIDATION_FAILED")
+    assert "uri: Field required" in problem["detail"]
+

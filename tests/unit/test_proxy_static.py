@@ -40,10 +40,10 @@ def fake_root(tmp_path: Path) -> Path:
         "main.py": "print('page')",
         "site.json": '{"proxyUrl": ""}',
         "components/link.py": "LINK = 1",
-        "vendor/pyodide/pyodide.asm.wasm": "\0asm",
-        "vendor/pyodide/pyodide.mjs": "export {}",
-        "vendor/pyodide/pydantic-2.0-py3-none-any.whl": "PK",
-        "vendor/pyscript/core.js": "export {}",
+        "vendor/pyodide-314.0.7/pyodide.asm.wasm": "\0asm",
+        "vendor/pyodide-314.0.7/pyodide.mjs": "export {}",
+        "vendor/pyodide-314.0.7/pydantic-2.0-py3-none-any.whl": "PK",
+        "vendor/pyscript-0.7.31/core.js": "export {}",
         "assets/page.css": "body {}",
         "secret.txt": "do not serve",
     }
@@ -177,13 +177,12 @@ def test_unlisted_file_in_the_root_is_not_found(fake: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "media_type"),
     [
-        ("/vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
-        ("/vendor/pyodide/pyodide.mjs", "text/javascript"),
-        ("/vendor/pyscript/core.js", "text/javascript"),
-        ("/vendor/pyodide/pydantic-2.0-py3-none-any.whl", "application/zip"),
+        ("/vendor/pyodide-314.0.7/pyodide.asm.wasm", "application/wasm"),
+        ("/vendor/pyodide-314.0.7/pyodide.mjs", "text/javascript"),
+        ("/vendor/pyscript-0.7.31/core.js", "text/javascript"),
     ],
 )
-def test_vendored_runtime_is_cached_with_its_type(
+def test_versioned_runtime_files_are_immutable_with_their_type(
     fake: TestClient, path: str, media_type: str
 ) -> None:
     response = fake.get(path)
@@ -191,7 +190,15 @@ def test_vendored_runtime_is_cached_with_its_type(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media_type)
     assert response.headers["cache-control"] == RUNTIME_CACHE
-    assert response.headers["cache-control"].startswith("public, max-age=")
+
+
+def test_wheels_rewritten_by_set_up_are_revalidated_not_immutable(fake: TestClient) -> None:
+    # The set-up step rewrites wheels (precompiled .pyc) under the same name.
+    response = fake.get("/vendor/pyodide-314.0.7/pydantic-2.0-py3-none-any.whl")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/zip")
+    assert response.headers["cache-control"] != RUNTIME_CACHE
 
 
 def test_python_modules_are_served_as_python_and_revalidated(fake: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from components.records import (
     RECORD_SCHEMA_VERSION,
     CrmAnswer,
     CrmRecord,
+    answer_json_schema,
     record_from_event,
     record_json_schema,
 )
@@ -172,3 +174,41 @@ def test_crm_answer_accepts_its_documented_forms(body: dict) -> None:
         assert answer.record_id == "501"
     if "deal" in body:
         assert answer.deal is not None and answer.deal.contacts == ["1"]
+
+
+def test_published_schemas_name_their_dialect_and_describe_every_record_field() -> None:
+    schema = record_json_schema()
+
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "idempotencyKey" in schema["description"]
+    undocumented = [
+        name
+        for name, field in schema["properties"].items()
+        if "description" not in field and "$ref" not in field
+    ]
+    assert undocumented == []
+    assert answer_json_schema()["$schema"] == schema["$schema"]
+    assert set(answer_json_schema()["properties"]) == {
+        "status",
+        "recordId",
+        "link",
+        "deal",
+        "contact",
+    }
+
+
+def test_the_record_docs_name_every_field_and_kind() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "records.md").read_text()
+
+    for name in record_json_schema()["properties"]:
+        assert f"`{name}`" in text, f"docs/records.md does not explain `{name}`"
+    for name in answer_json_schema()["properties"]:
+        assert f"`{name}`" in text, f"docs/records.md does not explain the answer's `{name}`"
+    for kind in ("deal_request", "deal_opened", "contact"):
+        assert f"`{kind}`" in text
+    assert "Idempotency-Key" in text
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "", "#"])
+def test_crm_answer_drops_a_link_that_is_not_a_web_page(link: str) -> None:
+    assert CrmAnswer.model_validate({"link": link}).link is None

@@ -308,6 +308,60 @@ def test_an_injected_fault_answers_its_status_and_stores_nothing(
     assert stored(crm) == []
 
 
+def test_the_notjson_fault_stores_the_record_and_answers_an_html_page(crm: TestClient) -> None:
+    crm.post("/_faults", json={"mode": "notjson"})
+
+    response = post_record(crm, message_record())
+
+    assert response.status_code == 201
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<title>Saved</title>" in response.text
+    assert len(stored(crm)) == 1
+
+
+def test_the_huge_fault_stores_the_record_and_answers_over_a_mebibyte(crm: TestClient) -> None:
+    crm.post("/_faults", json={"mode": "huge"})
+
+    response = post_record(crm, deal_request_record())
+
+    assert response.status_code == 201
+    assert len(response.content) > 1024 * 1024
+    assert response.json()["deal"]["id"] == stored(crm)[0]["answer"]["deal"]["id"]
+
+
+def test_stats_count_stored_records_and_repeated_keys(crm: TestClient) -> None:
+    record = deal_request_record()
+    for _ in range(3):
+        post_record(crm, record)
+    post_record(crm, message_record())
+
+    assert crm.get("/_stats").json() == {"stored": 2, "duplicates": 2}
+
+
+def test_the_embed_page_frames_the_chat_page_with_the_query_and_trusts_only_its_origin(
+    db_path: Path,
+) -> None:
+    app = create_crm_app(
+        db_path,
+        public_url=PUBLIC_URL,
+        allowed_origins=[PAGE_ORIGIN],
+        page_url=PAGE_ORIGIN,
+    )
+    with TestClient(app) as client:
+        page = client.get("/embed", params={"user": "7", "chat": 'whatsapp:79:"><script>'})
+
+    assert page.status_code == 200
+    assert 'src="http://127.0.0.1:8000/?user=7&amp;chat=whatsapp%3A79%3A%22%3E%3Cscript%3E"' in (
+        page.text
+    )
+    assert 'const pageOrigin = "http://127.0.0.1:8000";' in page.text
+    assert "event.origin !== pageOrigin" in page.text
+
+
+def test_without_a_page_url_there_is_no_embed_page(crm: TestClient) -> None:
+    assert crm.get("/embed").status_code == 404
+
+
 def test_the_429_fault_asks_to_retry_after_two_seconds(crm: TestClient) -> None:
     crm.post("/_faults", json={"mode": "429"})
 

@@ -154,7 +154,8 @@ def test_bad_chats_are_refused_naming_the_wire_field(
 ) -> None:
     error = iframe_error(client, card_request(**chat)).error
     assert error.code == "VALIDATION_FAILED"
-    assert error.description is not None and error.description.startswith(f"{field}: ")
+    assert error.description is not None
+    assert error.description.startswith((f"{field}: ", f"{field} "))
     assert error.data[0]["field"] == field
     assert words in error.data[0]["message"]
 
@@ -251,7 +252,7 @@ def test_documented_v2_request_forms_get_a_partner_link(client: TestClient, body
                 "scope": "card",
                 "chats": [{"chat_type": "whatsapp", "chat_id": "+7 999"}],
             },
-            "chats.0.chat_id: whatsapp chat id must be digits only",
+            "chats.0.chat_id of a whatsapp chat must be digits only",
         ),
         (
             {
@@ -259,7 +260,7 @@ def test_documented_v2_request_forms_get_a_partner_link(client: TestClient, body
                 "scope": "global",
                 "active_chat": {"chat_type": "whatsapp", "chat_id": "+1"},
             },
-            "active_chat: whatsapp chat id must be digits only",
+            "active_chat.chat_id of a whatsapp chat must be digits only",
         ),
     ],
 )
@@ -471,3 +472,67 @@ def test_what_the_client_sends_in_either_generation_is_accepted_unchanged(
     assert (v3.status_code, v2.status_code) == (200, 200), (v3.text, v2.text)
     sessions = client.app.state.sandbox.sessions.all()
     assert [s.request for s in sessions] == [request, request]
+
+
+# --- v2 entity uploads and a pre-subscribed account ----------------------------------------
+
+V2_DEAL = {
+    "id": "v2-d1",
+    "responsible_user_id": "1",
+    "name": "V2 deal",
+    "uri": "https://crm.example/deals/v2-d1",
+    "contacts": ["c1"],
+    "closed": False,
+}
+
+
+def test_v2_deals_are_uploaded_with_the_partner_token_into_the_same_account(
+    client: TestClient,
+) -> None:
+    response = client.post("/v2/deals", headers=V2, json={"deals": [V2_DEAL]})
+
+    assert response.status_code == 200
+    assert response.json()["data"] == {"processed": 1}
+    stored = client.get("/v3/deals/v2-d1", headers=V3).json()
+    assert stored["responsibleUserId"] == "1"
+
+
+def test_v2_uploads_refuse_the_api_key_in_the_v2_envelope(client: TestClient) -> None:
+    response = client.post("/v2/deals", headers=V3, json={"deals": [V2_DEAL]})
+
+    assert response.status_code == 401
+    assert V2Problem.model_validate(response.json()).code == "OAUTH_TOKEN_UNKNOWN_OR_REVOKED"
+
+
+def test_v2_uploads_of_more_than_one_hundred_are_refused(client: TestClient) -> None:
+    response = client.post("/v2/deals", headers=V2, json={"deals": [V2_DEAL] * 101})
+
+    problem = V2Problem.model_validate(response.json())
+    assert (response.status_code, problem.code) == (400, "VALIDATION_FAILED")
+    assert problem.errors == ["deals must contain no more than 100 elements"]
+
+
+def test_an_account_can_start_subscribed_and_a_reset_keeps_that() -> None:
+    hooks = {
+        "webhooksUri": "http://127.0.0.1:8000/api/wazzup/webhook/s",
+        "subscriptions": {"contactsAndDealsCreation": True},
+    }
+    client = make_client(webhooks=hooks)
+
+    def current() -> dict[str, Any]:
+        return client.get("/v3/webhooks", headers=V3).json()
+
+    assert current()["webhooksUri"] == hooks["webhooksUri"]
+    assert current()["subscriptions"]["contactsAndDealsCreation"] is True
+    client.delete("/_sandbox/state")
+    assert current()["webhooksUri"] == hooks["webhooksUri"]
+
+
+def test_a_deal_without_closed_is_refused_as_documented(client: TestClient) -> None:
+    deal = {"id": "d1", "responsibleUserId": "1", "name": "D", "contacts": ["c1"]}
+
+    response = client.post("/v3/deals", headers=V3, json=[deal])
+
+    error = V3Error.model_validate(response.json())
+    assert (response.status_code, error.error) == (400, "INVALID_DEALS_DATA")
+    assert error.description == "deal 0: closed is required"

@@ -251,8 +251,20 @@ def seed_deals(client: TestClient) -> None:
     deals = [
         {"id": "d1", "responsibleUserId": "1", "name": "Open", "contacts": ["c1"], "closed": False},
         {"id": "d2", "responsibleUserId": "1", "name": "Done", "contacts": ["c1"], "closed": True},
-        {"id": "d3", "responsibleUserId": "2", "name": "Not mine", "contacts": ["c1"]},
-        {"id": "d4", "responsibleUserId": "1", "name": "Other chat", "contacts": ["c2"]},
+        {
+            "id": "d3",
+            "responsibleUserId": "2",
+            "name": "Not mine",
+            "contacts": ["c1"],
+            "closed": False,
+        },
+        {
+            "id": "d4",
+            "responsibleUserId": "1",
+            "name": "Other chat",
+            "contacts": ["c2"],
+            "closed": False,
+        },
     ]
     client.post("/v3/users", headers=V3, json=[{"id": "1", "name": "Stored Name"}])
     client.post("/v3/contacts", headers=V3, json=contacts)
@@ -285,6 +297,7 @@ def test_deals_take_the_links_user_name_when_the_user_is_not_stored(client: Test
                 "name": "D",
                 "contacts": ["c1"],
                 "uri": "https://crm.example.com/d1",
+                "closed": False,
             }
         ],
     )
