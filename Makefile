@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 RUNTIME := vendor/.vendor-stamp.json
 
-.PHONY: demo test unit e2e bench serve sandbox lint format setup browser clean
+.PHONY: demo test unit e2e bench serve sandbox lint format setup browser clean dist
 
 demo: setup ## run the proxy, the Wazzup sandbox and the sample CRM on 127.0.0.1
 	$(BIN)/python -m demo
@@ -18,6 +18,9 @@ unit: $(INSTALLED) ## run the fast CPython tests only
 
 e2e: setup browser ## run the end-to-end tests only
 	$(BIN)/python -m pytest tests/e2e
+
+bench: setup browser ## time the page against stock PyScript and plain JS (bench/results/)
+	$(BIN)/python -m bench
 
 serve: setup ## run the proxy in production mode (signed launches), configured by env
 	$(BIN)/python -m proxy
@@ -42,8 +45,14 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $@
 
-$(RUNTIME): $(INSTALLED) runtime/pins.toml runtime/package-lock.json scripts/vendor_runtime.py
+# The page's imports decide what loads at start, so its Python is an input too; the script
+# only rebuilds when the pins, itself or those imports changed (its stamp).
+$(RUNTIME): $(INSTALLED) $(wildcard runtime/*) scripts/vendor_runtime.py main.py \
+		$(wildcard components/*.py)
 	$(BIN)/python scripts/vendor_runtime.py
+
+dist: setup ## build dist/ for any static host (docs/hosting.md; CDN=1 for the public CDNs)
+	$(BIN)/python scripts/build_dist.py $(if $(CDN),--cdn)
 
 clean: ## remove the virtual env, vendored runtime and build output
 	rm -rf $(VENV) vendor build dist var

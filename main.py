@@ -22,6 +22,7 @@ document = js.document
 IFRAME_ALLOW = "microphone *; clipboard-write *"
 BACKGROUND = set()  # long-running tasks (the delivery loop)
 
+
 def element(tag, text="", **attributes):
     node = document.createElement(tag)
     if text:
@@ -30,10 +31,12 @@ def element(tag, text="", **attributes):
         node.setAttribute(name.replace("_", "-"), value)
     return node
 
+
 def set_status(text, state):
     status = document.getElementById("status")
     status.textContent = text
     status.dataset.state = state
+
 
 def show_problem(title, detail, code):
     box = document.getElementById("problem")
@@ -42,8 +45,11 @@ def show_problem(title, detail, code):
     box.dataset.problem = code
     box.hidden = False
     set_status(title, "error")
-    placeholder = element("div", "No chat window: see the message above.", **{"class": "placeholder"})
+    placeholder = element(
+        "div", "No chat window: see the message above.", **{"class": "placeholder"}
+    )
     document.getElementById("chat-slot").replaceChildren(placeholder)
+
 
 class DomView:
     """Shows events, rejections and records; talks to the hosting CRM page."""
@@ -79,12 +85,20 @@ class DomView:
         item.append(element("strong", entry.record.kind.replace("_", " ")))
         item.append(element("span", entry_status(entry), **{"class": "status"}))
         if entry.answer and entry.answer.link:
-            item.append(element("a", "open in CRM", href=entry.answer.link, target="_blank",
-                                rel="noopener noreferrer"))
+            item.append(
+                element(
+                    "a",
+                    "open in CRM",
+                    href=entry.answer.link,
+                    target="_blank",
+                    rel="noopener noreferrer",
+                )
+            )
         if entry.status == "failed":
             self._button(item, "Retry", "retry", lambda: self.controller_ref().retry(entry.key))
-            self._button(item, "Discard", "discard",
-                         lambda: self.controller_ref().discard(entry.key))
+            self._button(
+                item, "Discard", "discard", lambda: self.controller_ref().discard(entry.key)
+            )
 
     def _button(self, item, label, action, callback):
         button = element("button", label, type="button", data_action=action)
@@ -109,12 +123,14 @@ class DomView:
             payload = to_js(message, dict_converter=js.Object.fromEntries)
             js.window.parent.postMessage(payload, origin)
 
+
 def load_config():
     site_url = js.URL.new("site.json", js.location.href).href
     result = send_sync("GET", site_url, None, {"Accept": "application/json"})
     if not result.ok:
         raise ConfigError("site.json", f"could not be loaded (HTTP {result.status})")
     return load_page_config(result.body.decode(), str(js.location.href))
+
 
 def embed_chat(url):
     frame = element(
@@ -130,6 +146,7 @@ def embed_chat(url):
     js.performance.mark("chat-src-set")
     return frame
 
+
 def message_listener(controller, frame, chat_origin):
     def on_message(event):
         origin = str(event.origin)
@@ -142,6 +159,7 @@ def message_listener(controller, frame, chat_origin):
 
     return create_proxy(on_message)
 
+
 def message_text(event):
     data = event.data
     if isinstance(data, str):
@@ -151,15 +169,18 @@ def message_text(event):
     except Exception:  # cyclic or otherwise unserializable: rejected as malformed
         return None
 
+
 def warn_if_unsigned(config):
     """An unsigned proxy gives a chat link to anyone who asks: say so where nobody misses it."""
     try:
-        result = send_sync("GET", f"{config.proxy_url}/api/mode", None,
-                           {"Accept": "application/json"}, 10.0)
+        result = send_sync(
+            "GET", f"{config.proxy_url}/api/mode", None, {"Accept": "application/json"}, 10.0
+        )
         unsigned = result.ok and ProxyMode.model_validate_json(result.body).unsigned
     except (TransportFailure, ValueError):  # the link request reports an unreachable proxy
         return
     document.getElementById("unsigned-banner").hidden = not unsigned
+
 
 async def main():
     try:
@@ -179,15 +200,19 @@ async def start():
         show_problem(f"Invalid setting {where}", error.message, f"config:{error.name}")
         return
     except TransportFailure:
-        show_problem("Settings unreachable", "site.json could not be loaded; check the "
-                     "page's host.", "config:site.json")
+        show_problem(
+            "Settings unreachable",
+            "site.json could not be loaded; check the page's host.",
+            "config:site.json",
+        )
         return
 
     set_status("Getting the chat link…", "linking")
     warn_if_unsigned(config)
     try:
-        link = fetch_link(config.proxy_url, config.link_request,
-                          send=with_launch(send_sync, config.launch_token))
+        link = fetch_link(
+            config.proxy_url, config.link_request, send=with_launch(send_sync, config.launch_token)
+        )
     except LinkError as error:
         show_problem(error.title, error.detail, error.code or f"http:{error.status}")
         return
@@ -198,14 +223,16 @@ async def start():
     # before it takes over a record another tab left "sending".
     locks = has_web_locks()
     outbox = Outbox(LocalStorage(), stale_sending_s=0 if locks else STALE_SENDING_S)
-    controller = Controller(config, outbox, fetch_send, view,
-                            lock=web_lock if locks else only_this_tab)
+    controller = Controller(
+        config, outbox, fetch_send, view, lock=web_lock if locks else only_this_tab
+    )
     controller.chat_opened(link.url)
     frame = embed_chat(link.url)
     js.window.addEventListener("message", message_listener(controller, frame, origin_of(link.url)))
     js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it
     js.window.addEventListener(
-        "storage", create_proxy(lambda event: controller.storage_changed(event.key or None)))
+        "storage", create_proxy(lambda event: controller.storage_changed(event.key or None))
+    )
     js.window.addEventListener("online", create_proxy(lambda _event: controller.retry_now()))
 
     for entry in controller.outbox.entries():
@@ -216,4 +243,5 @@ async def start():
     document.body.dataset.ready = "1"
     view.post_to_parent(bridge.ready_message())
 
-asyncio.ensure_future(main())
+
+BACKGROUND.add(asyncio.ensure_future(main()))

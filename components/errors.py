@@ -1,14 +1,14 @@
 """Errors of the page and the proxy.
 
-    WazzupChatError
-    ├── ConfigError            a site setting or URL parameter is invalid (names it)
-    ├── EventRejected          a window message was not accepted (says why)
-    ├── LinkError              no chat link could be had
-    │   ├── ProxyUnreachable   the proxy did not answer
-    │   └── LinkRefused        the proxy or Wazzup answered with a problem
-    └── DeliveryError          a CRM record could not be delivered
-        ├── TransientDelivery  worth retrying (5xx, 429, timeout, network)
-        └── PermanentDelivery  will fail again until someone fixes it (4xx, bad answer)
+WazzupChatError
+├── ConfigError            a site setting or URL parameter is invalid (names it)
+├── EventRejected          a window message was not accepted (says why)
+├── LinkError              no chat link could be had
+│   ├── ProxyUnreachable   the proxy did not answer
+│   └── LinkRefused        the proxy or Wazzup answered with a problem
+└── DeliveryError          a CRM record could not be delivered
+    ├── TransientDelivery  worth retrying (5xx, 429, timeout, network)
+    └── PermanentDelivery  will fail again until someone fixes it (4xx, bad answer)
 """
 
 from __future__ import annotations

@@ -55,7 +55,9 @@ def send_sync(
     except Exception as error:  # URLError, socket errors, and the browser's NetworkError
         raise TransportFailure(str(error) or type(error).__name__) from None
     with response:
-        return HttpResult(response.status, response.read(MAX_ANSWER_BYTES), _lower(response.headers))
+        return HttpResult(
+            response.status, response.read(MAX_ANSWER_BYTES), _lower(response.headers)
+        )
 
 
 def json_body(payload: Any) -> bytes:

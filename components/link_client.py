@@ -42,8 +42,7 @@ def fetch_link(proxy_url: str, request: LinkRequest, *, send=send_sync) -> LinkR
         except (ValueError, ValidationError):
             raise LinkRefused(
                 "The proxy answered something unexpected",
-                "The answer held no chat link; check that proxyUrl points at this project's "
-                "proxy.",
+                "The answer held no chat link; check that proxyUrl points at this project's proxy.",
                 status=result.status,
             ) from None
     raise _refusal(result.status, result.body)

@@ -45,7 +45,9 @@ def proxy_settings(config: DemoConfig) -> Any:
         crm_webhook_url=f"{config.crm_url}/wazzup/webhook",
         site_config=demo_site_config(config),
         frame_origins=[config.sandbox_url],  # the sandbox's chat window, not *.wazzup24.com
-        frame_ancestors=["'self'", config.crm_url],  # the sample CRM's /embed client card
+        # The sample CRM's /embed client card, and any ALLOWED_ORIGINS host page.
+        frame_ancestors=["'self'", config.crm_url, *config.allowed_origins],
+        allowed_origins=list(config.allowed_origins),  # CORS, for a page on a static host
         allow_unsigned=True,
         demo=True,
     )
@@ -104,7 +106,7 @@ def crm_service(config: DemoConfig) -> Service:
     app = create_crm_app(
         config.crm_db,
         public_url=config.crm_url,
-        allowed_origins=[config.page_url],
+        allowed_origins=[config.page_url, *config.allowed_origins],
         page_url=config.page_url,
     )
     # A request held by the "hang" fault would otherwise delay Ctrl-C.

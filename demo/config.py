@@ -27,6 +27,9 @@ class DemoConfig:
     wazzup_partner_token: str = defaults.WAZZUP_PARTNER_TOKEN
     webhook_secret: str = defaults.WEBHOOK_SECRET
     host: str = defaults.HOST
+    # ALLOWED_ORIGINS: more origins that may call the proxy's API and the sample CRM (CORS)
+    # and embed the page, e.g. a static host serving dist/ (docs/hosting.md).
+    allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DemoConfig:
@@ -38,6 +41,7 @@ class DemoConfig:
             wazzup_api_key=env.get("WAZZUP_API_KEY") or defaults.WAZZUP_API_KEY,
             wazzup_partner_token=env.get("WAZZUP_PARTNER_TOKEN") or defaults.WAZZUP_PARTNER_TOKEN,
             webhook_secret=env.get("WEBHOOK_SECRET") or defaults.WEBHOOK_SECRET,
+            allowed_origins=_origins(env, "ALLOWED_ORIGINS"),
         )
         ports = {
             config.port: "PORT",
@@ -75,3 +79,13 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(name, f"must be a port number from 1 to 65535, got {raw!r}")
     return int(raw)
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    origins = tuple(
+        part.strip().rstrip("/") for part in env.get(name, "").split(",") if part.strip()
+    )
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]:
+            raise ConfigError(name, f"needs origins like http://127.0.0.1:9000, got {origin!r}")
+    return origins

@@ -187,9 +187,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_secrets_and_mode(self) -> Self:
-        credential = (
-            self.wazzup_api_key if self.wazzup_api == "v3" else self.wazzup_partner_token
-        )
+        credential = self.wazzup_api_key if self.wazzup_api == "v3" else self.wazzup_partner_token
         name = "WAZZUP_API_KEY" if self.wazzup_api == "v3" else "WAZZUP_PARTNER_TOKEN"
         if credential is None:
             raise ValueError(f"{name} is required when WAZZUP_API={self.wazzup_api}")
@@ -236,9 +234,7 @@ class Settings(BaseSettings):
         return {kid: secret.get_secret_value() for kid, secret in self.launch_keys.items()}
 
     def upstream_credential(self) -> str:
-        credential = (
-            self.wazzup_api_key if self.wazzup_api == "v3" else self.wazzup_partner_token
-        )
+        credential = self.wazzup_api_key if self.wazzup_api == "v3" else self.wazzup_partner_token
         assert credential is not None  # checked by _check_secrets_and_mode
         return credential.get_secret_value()
 

@@ -1,7 +1,8 @@
 """Serves the static page from an allow-list of paths, with the right types, caching and encoding.
 
 Only the page's own files are reachable: `index.html`, `main.py`, `pyscript.toml`,
-`site.json`, `components/*.py`, `assets/*` and the vendored runtime under `vendor/`.
+`site.json`, the configuration page (`config.html`, `config.py`), `components/*.py`,
+`assets/*` and the vendored runtime under `vendor/`.
 Everything else (the proxy's source, `.env`, `..` tricks) is a 404.
 
 Caching: the code npm ships, in folders named for its version
@@ -24,7 +25,10 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-PAGE_FILES = frozenset({"index.html", "main.py", "pyscript.toml", "site.json"})
+# config.html + config.py: the configuration page (docs/embedding.md); it uses pyscript.toml too.
+PAGE_FILES = frozenset(
+    {"index.html", "main.py", "pyscript.toml", "site.json", "config.html", "config.py"}
+)
 _ALLOWED = re.compile(
     r"^(?:components/[A-Za-z0-9_]+\.py"
     r"|assets/[A-Za-z0-9_.-]+"

@@ -67,4 +67,7 @@ def fetch_cold_zip(wanted):
     run_js(REPORT_JS)(wanted)
 
 
-sys.meta_path.append(ColdModuleFinder())
+# Ahead of the path finder: a folder left behind (data files, a zip's directory entry) would
+# otherwise turn a moved package into an empty namespace package.
+_names = [getattr(finder, "__name__", "") for finder in sys.meta_path]
+sys.meta_path.insert(_names.index("PathFinder"), ColdModuleFinder())

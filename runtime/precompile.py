@@ -77,8 +77,12 @@ class ColdZip:
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED)
         self.names: list[str] = []
 
-    def add(self, path: str, source: bytes, like: zipfile.ZipInfo) -> None:
-        code = pyc(source, f"{self.runtime_path}/{path}")
+    def add(self, path: str, data: bytes, like: zipfile.ZipInfo) -> None:
+        """A module (compiled, and named for the finder) or a data file (as it is)."""
+        if not path.endswith(".py"):
+            self.zip.writestr(stored(path, like), data)
+            return
+        code = pyc(data, f"{self.runtime_path}/{path}")
         self.zip.writestr(stored(path[:-3] + ".pyc", like), code)
         self.names.append(module_name(path))
 
@@ -129,11 +133,11 @@ def compile_wheel(src: str, dst: str, hot: set[str], cold: ColdZip) -> tuple[int
             name, data = info.filename, zin.read(info)
             if info is record:
                 continue
+            if hot and ".dist-info/" not in name and wheel_part(name) not in hot_parts:
+                cold.add(name, data, info)  # the part's data files go along with its modules
+                counts[1] += name.endswith(".py")
+                continue
             if name.endswith(".py"):
-                if hot and wheel_part(name) not in hot_parts:
-                    cold.add(name, data, info)
-                    counts[1] += 1
-                    continue
                 name, data = name[:-3] + ".pyc", pyc(data, f"{SITE_PACKAGES}/{name}")
                 counts[0] += 1
             zout.writestr(stored(name, info), data)

@@ -54,13 +54,18 @@ def main() -> int:
         try:
             install()
         except (subprocess.CalledProcessError, FileNotFoundError) as error:
-            print(f"ensure_browser: could not install Chromium ({error}). Install Chromium "
-                  "and set CHROMIUM_PATH to it.", file=sys.stderr)
+            print(
+                f"ensure_browser: could not install Chromium ({error}). Install Chromium "
+                "and set CHROMIUM_PATH to it.",
+                file=sys.stderr,
+            )
             return 1
         path = find_system_chromium() or playwright_chromium()
     if path is None:
-        print("ensure_browser: no Chromium found after installing; set CHROMIUM_PATH.",
-              file=sys.stderr)
+        print(
+            "ensure_browser: no Chromium found after installing; set CHROMIUM_PATH.",
+            file=sys.stderr,
+        )
         return 1
     print(f"ensure_browser: using {path}")
     return 0

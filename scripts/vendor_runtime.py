@@ -16,6 +16,10 @@ What makes the page fast is built here:
 - the stdlib zip and every wheel are precompiled to bytecode by Pyodide itself, running under
   Node (runtime/precompile.mjs), so the browser imports instead of compiling; the lock's
   sha256 follow the rewritten wheels;
+- what the page does not import at start (found by following main.py's and components/'
+  imports under Node: runtime/trace_imports.py) moves to python_cold.zip, fetched on first
+  import by a finder installed as sitecustomize (runtime/cold_modules.py): fewer bytes and a
+  smaller zip to open at start, and still every module importable;
 - every vendored file that compresses gets a `.br` (Node's brotli, runtime/compress.mjs) and a
   `.gz` sibling, which the proxy (or any static host with gzip_static/brotli_static) sends.
 
@@ -27,10 +31,12 @@ that ``packages = ["pydantic", "pyodide-http"]`` resolves to the local wheels.
 The lock lists exactly the wheels we ship (nothing that would 404).
 
 Idempotent: a stamp (vendor/.vendor-stamp.json) keyed on the pins, the npm
-manifest/lock and this script makes a second run a no-op. ``--force`` rebuilds.
+manifest/lock, runtime/*, this script and the module names the page imports makes a second
+run a no-op. ``--force`` rebuilds; build/compressed/ keeps brotli results by content hash.
 
 Stdlib only, except that the lock rewrite imports pyodide_lock (with its
-``wheel`` extra: packaging, pkginfo) from the interpreter running this script.
+``wheel`` extra: packaging, pkginfo) from the interpreter running this script; needs node
+and npm on PATH.
 """
 
 from __future__ import annotations
@@ -502,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     check_npm_manifest(npm_pins)
     key = stamp_key()
     if not args.force and up_to_date(key):
+        STAMP.touch()  # newer than its inputs again, for make
         log(
             f"vendor/ is up to date (pyscript {npm_pins['@pyscript/core']}, "
             f"pyodide {npm_pins['pyodide']}, pydantic {wheel_pins.get('pydantic')})"

@@ -19,6 +19,7 @@ try:
     pyodide_http.patch_all()
     # Not loaded at start: runtime/cold_modules.py fetches python_cold.zip for them.
     import difflib
+
     import pydantic.v1
 
     assert difflib.SequenceMatcher(None, "abc", "abd").ratio() > 0.6

@@ -59,6 +59,9 @@ class Demo:
     log_path: Path
     crm_db: Path  # the sample CRM's SQLite file: tests may read it directly
     secrets: list[str] = field(default_factory=list)
+    # A free loopback origin the proxy and the CRM allow (CORS): tests serve a static copy
+    # of the page there (tests/e2e/test_static_build.py).
+    static_url: str = ""
 
     def get_json(self, url: str):
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -107,6 +110,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     api_key = "e2e-api-key-" + os.urandom(10).hex()
     partner_token = "e2e-partner-" + os.urandom(10).hex()
     webhook_secret = "e2e-webhook-" + os.urandom(10).hex()
+    static_url = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
@@ -114,6 +118,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         "WAZZUP_API_KEY": api_key,
         "WAZZUP_PARTNER_TOKEN": partner_token,
         "WEBHOOK_SECRET": webhook_secret,
+        "ALLOWED_ORIGINS": static_url,
         "PYTHONUNBUFFERED": "1",
     }
     log_path = workdir / "demo.log"
@@ -130,6 +135,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         log_path=log_path,
         crm_db=Path(env["CRM_DB"]),
         secrets=[api_key, partner_token, webhook_secret],
+        static_url=static_url,
     )
     _wait_until_up(
         [f"{result.page_url}/api/health", f"{result.crm_url}/records", result.sandbox_url],

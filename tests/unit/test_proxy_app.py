@@ -608,4 +608,3 @@ def test_a_v2_only_proxy_refuses_a_deal_without_uri_before_calling_wazzup() -> N
 
     problem = assert_problem(response, 400, "VALIDATION_FAILED")
     assert "uri: Field required" in problem["detail"]
-

@@ -1,0 +1,115 @@
+"""The page, its config and the vendored runtime agree: one set of pins, one set of paths.
+
+runtime/pins.toml is the single source of truth: the npm manifest, the server's pydantic, the
+versioned runtime folders that pyscript.toml and index.html name, and the modules pyscript.toml
+puts into the browser's file system must all follow it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PINS = tomllib.loads((ROOT / "runtime" / "pins.toml").read_text(encoding="utf-8"))
+PYSCRIPT = tomllib.loads((ROOT / "pyscript.toml").read_text(encoding="utf-8"))
+INDEX = (ROOT / "index.html").read_text(encoding="utf-8")
+
+
+@cache
+def vendor_runtime():
+    spec = importlib.util.spec_from_file_location(
+        "vendor_runtime", ROOT / "scripts/vendor_runtime.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def runtime_dirs() -> dict[str, str]:
+    npm_pins, _ = vendor_runtime().load_pins()
+    return vendor_runtime().runtime_dirs(npm_pins)
+
+
+def test_pyscript_toml_lists_every_component_module_and_nothing_else() -> None:
+    listed = PYSCRIPT["files"]
+    on_disk = {f"./components/{p.name}" for p in (ROOT / "components").glob("*.py")}
+
+    assert set(listed) == on_disk
+    assert all(target == source for source, target in listed.items())
+
+
+def test_runtime_folders_carry_the_pinned_versions() -> None:
+    assert runtime_dirs() == {
+        "pyscript": f"pyscript-{PINS['pyscript_core']}",
+        "pyodide": f"pyodide-{PINS['pyodide']}",
+    }
+
+
+def test_interpreter_is_the_vendored_pinned_pyodide() -> None:
+    assert PYSCRIPT["interpreter"] == f"./vendor/{runtime_dirs()['pyodide']}/pyodide.mjs"
+
+
+def test_index_html_loads_the_pinned_pyscript() -> None:
+    folder = runtime_dirs()["pyscript"]
+
+    assert f'<script type="module" src="vendor/{folder}/core.js"></script>' in INDEX
+    assert f'<link rel="stylesheet" href="vendor/{folder}/core.css">' in INDEX
+
+
+def test_every_runtime_path_in_the_page_names_a_pinned_folder() -> None:
+    dirs = set(runtime_dirs().values())
+    texts = {
+        "index.html": INDEX,
+        "pyscript.toml": (ROOT / "pyscript.toml").read_text(encoding="utf-8"),
+        "scripts/smoke/index.html": (ROOT / "scripts/smoke/index.html").read_text(),
+        "scripts/smoke/pyscript.toml": (ROOT / "scripts/smoke/pyscript.toml").read_text(),
+    }
+    for name, text in texts.items():
+        used = set(re.findall(r"vendor/([^/\"'\s]+)/", text))
+        assert used and used <= dirs, f"{name} names {sorted(used - dirs)}, pins say {dirs}"
+
+
+def test_npm_manifest_and_lock_match_the_pins() -> None:
+    manifest = json.loads((ROOT / "runtime" / "package.json").read_text())
+    lock = json.loads((ROOT / "runtime" / "package-lock.json").read_text())
+    expected = {"@pyscript/core": PINS["pyscript_core"], "pyodide": PINS["pyodide"]}
+
+    assert manifest["dependencies"] == expected
+    for name, version in expected.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+@pytest.mark.parametrize("distribution", ["pydantic", "pydantic_core"])
+def test_server_runs_the_browsers_pydantic(distribution: str) -> None:
+    assert importlib.metadata.version(distribution) == PINS[distribution]
+
+
+def test_pyproject_pins_the_browsers_pydantic() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+    assert f"pydantic=={PINS['pydantic']}" in pyproject["project"]["dependencies"]
+
+
+def test_precompiled_runtime_files_are_revalidated_not_immutable() -> None:
+    # The set-up step rewrites these in place under the same versioned name: they must not be
+    # cached as immutable, or a browser would keep an old stdlib zip next to a new lock.
+    from proxy.static import REVALIDATE, RUNTIME_CACHE, cache_control
+
+    folder = runtime_dirs()["pyodide"]
+    for name in (
+        "python_stdlib.zip",
+        "python_cold.zip",
+        "pyodide-lock.json",
+        "x-1-py3-none-any.whl",
+    ):
+        assert cache_control(f"/vendor/{folder}/{name}") == REVALIDATE, name
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs"):
+        assert cache_control(f"/vendor/{folder}/{name}") == RUNTIME_CACHE, name
