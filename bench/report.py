@@ -145,6 +145,15 @@ def markdown_table(r: Results, checks: list[Check]) -> str:
             )
     rows += ["", "| target | value | result |", "|---|---|---|"]
     rows += [f"| {c.name} | {c.describe()} | {'PASS' if c.passed else 'FAIL'} |" for c in checks]
+    m, p = r.machine, r.params
+    load = f"{m['load_before'][0]:.1f} → {m['load_after'][0]:.1f}"
+    rows += [
+        "",
+        f"_One `make bench` run, {m['when']}: {m['cpus']} cores, Chromium {m['chromium']}, "
+        f"load average {load}. Page times: {p['reps']} loads each in a fresh browser profile, "
+        f"warm = a reload {p['settle_s']:g} s after the first load; event handling: "
+        f"{p['events']} events one at a time; proxy: {p['requests']} requests._",
+    ]
     return "\n".join(rows) + "\n"
 
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.reps, args.events, args.requests = 2, 100, 400
+    # A SIGTERM (timeout, CI) must still stop the servers: exit through the `finally` blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     vendored = ROOT / "vendor" / ".vendor-stamp.json"
     if not vendored.is_file() or not (ROOT / "build" / "stock").is_dir():
         log("the runtime is not vendored: run `make setup` first")

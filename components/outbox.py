@@ -69,6 +69,10 @@ class Outbox:
         self._clock = clock
         self._jitter = jitter
         self._stale_sending_s = stale_sending_s
+        # Parsed entries by key, with the stored text they came from: parsing every entry with
+        # pydantic on each event made handling slower as the outbox grew (bench: p99 258 ms).
+        # Comparing the text keeps it right when another tab rewrites an entry.
+        self._parsed: dict[str, tuple[str, OutboxEntry]] = {}
 
     def add(self, record: CrmRecord) -> OutboxEntry | None:
         if self.get(record.idempotency_key) is not None:
@@ -80,11 +84,17 @@ class Outbox:
     def get(self, key: str) -> OutboxEntry | None:
         raw = self._storage.get(PREFIX + key)
         if raw is None:
+            self._parsed.pop(key, None)
             return None
+        cached = self._parsed.get(key)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
         try:
-            return OutboxEntry.model_validate_json(raw)
+            entry = OutboxEntry.model_validate_json(raw)
         except ValidationError:
             return None
+        self._parsed[key] = (raw, entry)
+        return entry
 
     def entries(self) -> list[OutboxEntry]:
         found = []
@@ -175,7 +185,9 @@ class Outbox:
         return entry
 
     def _save(self, entry: OutboxEntry) -> None:
-        self._storage[PREFIX + entry.key] = entry.model_dump_json()
+        raw = entry.model_dump_json()
+        self._storage[PREFIX + entry.key] = raw
+        self._parsed[entry.key] = (raw, entry)
 
     def _trim_delivered(self) -> None:
         stored = sum(1 for name in list(self._storage.keys()) if name.startswith(PREFIX))

@@ -103,16 +103,15 @@ def file_response(request: Request, file: Path, cache: str) -> Response:
     accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
     common = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
     compressible = file.suffix in GZIP_ON_THE_FLY
-    for coding, suffix in ENCODINGS:
-        sibling = file.with_name(file.name + suffix)
-        if coding in accepted and sibling.is_file():
-            compressible = True
-            common.update({"Content-Encoding": coding, "Vary": "Accept-Encoding"})
+    siblings = [(c, file.with_name(file.name + s)) for c, s in ENCODINGS]
+    siblings = [(coding, sibling) for coding, sibling in siblings if sibling.is_file()]
+    if compressible or siblings:
+        common["Vary"] = "Accept-Encoding"  # what this URL sends depends on it
+    for coding, sibling in siblings:
+        if coding in accepted:
+            common["Content-Encoding"] = coding
             file = sibling
             break
-    else:
-        if compressible:
-            common["Vary"] = "Accept-Encoding"
     stat = file.stat()
     on_the_fly = compressible and "gzip" in accepted and stat.st_size <= GZIP_MAX_BYTES
     if on_the_fly and "Content-Encoding" not in common:

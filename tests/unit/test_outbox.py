@@ -438,3 +438,29 @@ def test_retry_by_hand_forgets_an_old_retry_after(box: Outbox, clock: Clock) -> 
     box.retry(record.idempotency_key)
 
     assert [e.key for e in box.due()] == [record.idempotency_key]
+
+
+def test_an_entry_rewritten_by_another_tab_is_read_again(
+    box: Outbox, storage: dict[str, str], clock: Clock
+) -> None:
+    record = deal_request(1)
+    box.add(record)
+    assert box.get(record.idempotency_key).status == "queued"  # now cached
+
+    other_tab = Outbox(storage, clock=clock)
+    other_tab.sending(record.idempotency_key)
+    other_tab.delivered(record.idempotency_key, CrmAnswer(status="created"))
+
+    assert box.get(record.idempotency_key).status == "delivered"
+    assert box.due() == []
+
+
+def test_an_entry_removed_by_another_tab_is_gone(
+    box: Outbox, storage: dict[str, str], clock: Clock
+) -> None:
+    record = deal_request(2)
+    box.add(record)
+    Outbox(storage, clock=clock).discard(record.idempotency_key)
+
+    assert box.get(record.idempotency_key) is None
+    assert box.entries() == []

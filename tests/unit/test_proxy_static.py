@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -219,3 +220,82 @@ def test_site_config_setting_replaces_the_pages_site_json(fake_root: Path, tmp_p
     assert response.status_code == 200
     assert response.json() == {"proxyUrl": "https://proxy.example.com"}
     assert response.headers["content-type"].startswith("application/json")
+
+
+@pytest.fixture
+def compressed(fake_root: Path) -> Path:
+    """The wasm with the .br and .gz siblings the set-up step writes."""
+    wasm = fake_root / "vendor/pyodide-314.0.7/pyodide.asm.wasm"
+    wasm.with_name(wasm.name + ".br").write_bytes(b"brotli bytes")
+    wasm.with_name(wasm.name + ".gz").write_bytes(gzip.compress(wasm.read_bytes()))
+    return wasm
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding", "body"),
+    [
+        ("gzip, deflate, br, zstd", "br", b"brotli bytes"),
+        ("gzip", "gzip", None),
+        ("br;q=0, gzip", "gzip", None),
+        ("identity", None, b"\0asm"),
+    ],
+)
+def test_precompressed_siblings_are_sent_when_accepted(
+    fake: TestClient, compressed: Path, accept: str, encoding: str | None, body: bytes | None
+) -> None:
+    response = fake.get(
+        "/vendor/pyodide-314.0.7/pyodide.asm.wasm", headers={"Accept-Encoding": accept}
+    )
+
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == encoding
+    assert response.headers["content-type"] == "application/wasm"
+    assert response.headers["cache-control"] == RUNTIME_CACHE
+    assert response.headers["vary"] == "Accept-Encoding"
+    if body is not None:  # httpx decodes gzip itself; br it leaves alone
+        assert response.content == body
+    else:
+        assert response.content == b"\0asm"
+
+
+def test_small_text_files_are_gzipped_on_the_fly(fake: TestClient) -> None:
+    response = fake.get("/components/link.py", headers={"Accept-Encoding": "gzip"})
+
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.text == "LINK = 1"
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/vendor/pyodide-314.0.7/pyodide.asm.wasm", "identity"),
+        ("/vendor/pyodide-314.0.7/pyodide.asm.wasm", "br"),
+        ("/components/link.py", "gzip"),
+        ("/components/link.py", "identity"),
+    ],
+)
+def test_an_unchanged_file_costs_a_304(
+    fake: TestClient, compressed: Path, path: str, accept: str
+) -> None:
+    first = fake.get(path, headers={"Accept-Encoding": accept})
+    again = fake.get(
+        path, headers={"Accept-Encoding": accept, "If-None-Match": first.headers["etag"]}
+    )
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+
+
+def test_a_changed_file_is_sent_again(fake: TestClient, fake_root: Path) -> None:
+    first = fake.get("/main.py", headers={"Accept-Encoding": "gzip"})
+    (fake_root / "main.py").write_text("print('changed page')")
+
+    again = fake.get(
+        "/main.py", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]}
+    )
+
+    assert again.status_code == 200
+    assert again.text == "print('changed page')"
