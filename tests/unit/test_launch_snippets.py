@@ -1,4 +1,5 @@
-"""The signing snippets of docs/security.md, run for real: the proxy must accept their tokens."""
+"""The signing snippets of the README and docs/security.md, run for real: the proxy must accept
+their tokens. A snippet that appears in both files must be the same in both."""
 
 from __future__ import annotations
 
@@ -21,14 +22,25 @@ from proxy.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "security.md"
+README = ROOT / "README.md"
 SECRET = "snippet-secret-0123456789abcdef0123456789"
 LINK = "https://12345678.wazzup24.com/chat/abc?token=TOKEN"
 
 
 def snippet(name: str) -> str:
-    match = re.search(rf"<!-- snippet: {name} -->\n```\w+\n(.*?)```", DOC.read_text(), re.DOTALL)
-    assert match, f"docs/security.md has no snippet {name!r}"
-    return match.group(1)
+    found = {}
+    for doc in (DOC, README):
+        match = re.search(rf"<!-- snippet: {name} -->\n```\w+\n(.*?)```", doc.read_text(), re.DOTALL)
+        if match:
+            found[doc.name] = match.group(1)
+    assert found, f"docs/security.md has no snippet {name!r}"
+    assert len(set(found.values())) == 1, f"snippet {name!r} differs between {sorted(found)}"
+    return next(iter(found.values()))
+
+
+@pytest.mark.parametrize("name", ["python-stdlib", "node", "php"])
+def test_the_readme_shows_the_signing_snippet(name: str) -> None:
+    assert f"<!-- snippet: {name} -->" in README.read_text()
 
 
 def run(command: list[str]) -> str:
