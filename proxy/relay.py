@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -36,6 +34,7 @@ from components.http import MAX_ANSWER_BYTES, HttpResult, json_body
 from components.problems import PROBLEM_CONTENT_TYPE, Problem
 from components.records import IDEMPOTENCY_HEADER, CrmRecord, answer_json_schema
 
+from .clients import SharedClient
 from .settings import Settings
 
 RELAY_PATH = "/api/crm/records"
@@ -46,22 +45,8 @@ log = logging.getLogger("proxy.relay")
 
 def crm_relay(settings: Settings, http: httpx.AsyncClient | None = None) -> APIRouter:
     """The relay's routes; `http` is the proxy's shared client (tests pass a mock one)."""
-    clients: list[httpx.AsyncClient] = [http] if http else []
-
-    def client() -> httpx.AsyncClient:
-        if not clients:  # no shared client: make one, closed with the app
-            clients.append(httpx.AsyncClient(follow_redirects=False))
-        return clients[0]
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if clients and clients[0] is not http:
-                await clients.pop().aclose()
-
-    router = APIRouter(lifespan=lifespan)
+    client = SharedClient(http)
+    router = APIRouter(lifespan=client.lifespan)
 
     @router.post(RELAY_PATH)
     async def relay_record(request: Request) -> Response:

@@ -28,12 +28,11 @@ import json
 import logging
 import secrets
 import sys
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -49,6 +48,7 @@ from components.events import describe_validation_error
 from components.problems import PROBLEM_CONTENT_TYPE, Problem, explain_upstream_error
 from components.wire import WireModel
 
+from .clients import SharedClient
 from .settings import Settings
 
 log = logging.getLogger("proxy.webhooks")
@@ -65,22 +65,8 @@ REQUESTS: dict[str, tuple[type[WireModel], type[WireModel]]] = {
 
 def wazzup_webhooks(settings: Settings, http: httpx.AsyncClient | None = None) -> APIRouter:
     """The webhook route; `http` is the proxy's shared client (tests pass a mock one)."""
-    clients: list[httpx.AsyncClient] = [http] if http else []
-
-    def client() -> httpx.AsyncClient:
-        if not clients:  # no shared client: make one, closed with the app
-            clients.append(httpx.AsyncClient(follow_redirects=False))
-        return clients[0]
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if clients and clients[0] is not http:
-                await clients.pop().aclose()
-
-    router = APIRouter(lifespan=lifespan)
+    client = SharedClient(http)
+    router = APIRouter(lifespan=client.lifespan)
 
     @router.post(WEBHOOK_PATH + "/{secret}", include_in_schema=False)
     async def webhook_in_path(request: Request, secret: str) -> Response:

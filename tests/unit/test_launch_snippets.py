@@ -29,8 +29,9 @@ LINK = "https://12345678.wazzup24.com/chat/abc?token=TOKEN"
 
 def snippet(name: str) -> str:
     found = {}
+    pattern = rf"<!-- snippet: {name} -->\n```\w+\n(.*?)```"
     for doc in (DOC, README):
-        match = re.search(rf"<!-- snippet: {name} -->\n```\w+\n(.*?)```", doc.read_text(), re.DOTALL)
+        match = re.search(pattern, doc.read_text(), re.DOTALL)
         if match:
             found[doc.name] = match.group(1)
     assert found, f"docs/security.md has no snippet {name!r}"
