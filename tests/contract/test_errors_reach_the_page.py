@@ -18,6 +18,7 @@ from components.errors import LinkRefused
 from components.link import parse_link_request
 from components.link_client import fetch_link
 from components.problems import FIXES, PROBLEM_CONTENT_TYPE
+from tests.wazzup_docs import V2_CODES_BY_STATUS
 
 CARD = {
     "user": {"id": "contract-user"},
@@ -72,26 +73,6 @@ V3_LINK_ERRORS = [
                  "INTERNAL_SERVER_ERROR", 502, {}, id="500-common-shape"),
 ]  # fmt: skip
 
-V2_CODES_BY_STATUS = {
-    400: ["VALIDATION_FAILED"],
-    401: [
-        "OAUTH_AUTH_HEADER_MISSING",
-        "OAUTH_UNKNOWN_SCHEME",
-        "OAUTH_INVALID_PARTNER_TOKEN",
-        "OAUTH_TOKEN_INVALID_OR_EXPIRED",
-        "OAUTH_TOKEN_UNKNOWN_OR_REVOKED",
-    ],
-    403: [
-        "OAUTH_SCOPE_FORBIDDEN",
-        "OAUTH_CRM_INTEGRATION_REQUIRED",
-        "OAUTH_BASIC_SCHEME_FORBIDDEN",
-        "OAUTH_BEARER_SCHEME_FORBIDDEN",
-        "OAUTH_PARTNER_NOT_FOUND",
-        "OAUTH_PARTNER_NOT_ACTIVE",
-        "OAUTH_CLIENT_NOT_CHILD_OF_PARTNER",
-    ],
-    500: ["INTERNAL_SERVER_ERROR"],
-}
 V2_LINK_ERRORS = [
     pytest.param(status, code, id=f"{status}-{code}")
     for status, codes in V2_CODES_BY_STATUS.items()

@@ -15,28 +15,7 @@ from components.link import (
     PartnerLinkResponse,
     parse_link_request,
 )
-
-# wazzup-api.md §1, verbatim.
-V3_EXAMPLE = {
-    "user": {"id": "222555", "name": "User Name"},
-    "scope": "card",
-    "filter": [{"chatType": "whatsapp", "chatId": "79998887766", "name": "Anthony"}],
-    "activeChat": {"chatType": "whatsapp", "chatId": "79998887766"},
-    "options": {"useDealsEvents": True, "useMessageEvents": True},
-}
-
-# wazzup-api.md §2, verbatim.
-V2_EXAMPLE = {
-    "user_id": "crm-user-id-123",
-    "author_name": "John Smith",
-    "scope": "card",
-    "chats": [
-        {"contact_name": "Anthony Stone", "chat_type": "whatsapp", "chat_id": "37111234567"},
-        {"contact_name": "Anthony Stone", "chat_type": "telegram", "username": "my_tg_user"},
-    ],
-    "active_chat": {"chat_type": "whatsapp", "chat_id": "37111234567"},
-    "use_events": {"deals": False, "messages": False},
-}
+from tests.wazzup_docs import DOCS_V2_REQUEST, DOCS_V3_REQUEST
 
 
 def card(chat: dict, **extra: object) -> dict:
@@ -44,16 +23,16 @@ def card(chat: dict, **extra: object) -> dict:
 
 
 def test_v3_example_parses_and_emits_itself_unchanged() -> None:
-    request = parse_link_request(copy.deepcopy(V3_EXAMPLE))
+    request = parse_link_request(copy.deepcopy(DOCS_V3_REQUEST))
 
     assert request.user.id == "222555"
     assert request.filter is not None and request.filter[0].chat_type is ChatType.WHATSAPP
     assert request.use_deals_events and request.use_message_events
-    assert request.to_v3() == V3_EXAMPLE
+    assert request.to_v3() == DOCS_V3_REQUEST
 
 
 def test_v3_example_converts_to_the_v2_partner_body() -> None:
-    body = parse_link_request(V3_EXAMPLE).to_v2()
+    body = parse_link_request(DOCS_V3_REQUEST).to_v2()
 
     assert body == {
         "user_id": "222555",
@@ -66,7 +45,7 @@ def test_v3_example_converts_to_the_v2_partner_body() -> None:
 
 
 def test_v2_example_parses_into_the_canonical_request() -> None:
-    request = parse_link_request(copy.deepcopy(V2_EXAMPLE))
+    request = parse_link_request(copy.deepcopy(DOCS_V2_REQUEST))
 
     assert request.user.id == "crm-user-id-123"
     assert request.user.name == "John Smith"
@@ -83,11 +62,11 @@ def test_v2_example_parses_into_the_canonical_request() -> None:
 
 
 def test_v2_example_emits_itself_unchanged() -> None:
-    assert parse_link_request(V2_EXAMPLE).to_v2() == V2_EXAMPLE
+    assert parse_link_request(DOCS_V2_REQUEST).to_v2() == DOCS_V2_REQUEST
 
 
 def test_v3_shaped_body_is_accepted_as_a_v2_partner_request() -> None:
-    partner = PartnerLinkRequest.model_validate(copy.deepcopy(V3_EXAMPLE))
+    partner = PartnerLinkRequest.model_validate(copy.deepcopy(DOCS_V3_REQUEST))
 
     assert partner.user_id == "222555"
     assert partner.author_name == "User Name"
@@ -97,7 +76,7 @@ def test_v3_shaped_body_is_accepted_as_a_v2_partner_request() -> None:
     assert partner.active_chat is not None and partner.active_chat.chat_type is ChatType.WHATSAPP
     assert partner.use_events is not None
     assert partner.use_events.deals and partner.use_events.messages
-    assert partner.to_link_request() == parse_link_request(V3_EXAMPLE)
+    assert partner.to_link_request() == parse_link_request(DOCS_V3_REQUEST)
 
 
 def test_v2_user_as_object_and_as_user_id_mean_the_same() -> None:
@@ -110,7 +89,7 @@ def test_v2_user_as_object_and_as_user_id_mean_the_same() -> None:
     assert flat.user.id == "42" and flat.user.name == "Ann"
 
 
-@pytest.mark.parametrize("example", [V3_EXAMPLE, V2_EXAMPLE], ids=["v3", "v2"])
+@pytest.mark.parametrize("example", [DOCS_V3_REQUEST, DOCS_V2_REQUEST], ids=["v3", "v2"])
 def test_round_trips_through_both_wire_forms_keep_the_request(example: dict) -> None:
     request = parse_link_request(example)
 
@@ -307,14 +286,14 @@ def test_more_than_one_hundred_chats_are_refused() -> None:
 
 
 def test_link_request_is_immutable() -> None:
-    request = parse_link_request(V3_EXAMPLE)
+    request = parse_link_request(DOCS_V3_REQUEST)
 
     with pytest.raises(ValidationError):
         request.scope = "global"  # type: ignore[misc]
 
 
 def test_canonical_request_is_also_a_link_request_model() -> None:
-    assert isinstance(parse_link_request(V2_EXAMPLE), LinkRequest)
+    assert isinstance(parse_link_request(DOCS_V2_REQUEST), LinkRequest)
 
 
 def test_v3_link_response_takes_the_documented_url() -> None:

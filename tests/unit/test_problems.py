@@ -12,28 +12,8 @@ from components.problems import (
     explain_upstream_error,
     parse_upstream_error,
 )
+from tests.wazzup_docs import V2_CODES_BY_STATUS
 
-# wazzup-api.md §2: codes by status.
-V2_CODES_BY_STATUS = {
-    400: ["VALIDATION_FAILED"],
-    401: [
-        "OAUTH_AUTH_HEADER_MISSING",
-        "OAUTH_UNKNOWN_SCHEME",
-        "OAUTH_INVALID_PARTNER_TOKEN",
-        "OAUTH_TOKEN_INVALID_OR_EXPIRED",
-        "OAUTH_TOKEN_UNKNOWN_OR_REVOKED",
-    ],
-    403: [
-        "OAUTH_SCOPE_FORBIDDEN",
-        "OAUTH_CRM_INTEGRATION_REQUIRED",
-        "OAUTH_BASIC_SCHEME_FORBIDDEN",
-        "OAUTH_BEARER_SCHEME_FORBIDDEN",
-        "OAUTH_PARTNER_NOT_FOUND",
-        "OAUTH_PARTNER_NOT_ACTIVE",
-        "OAUTH_CLIENT_NOT_CHILD_OF_PARTNER",
-    ],
-    500: ["INTERNAL_SERVER_ERROR"],
-}
 V2_CASES = [(status, code) for status, codes in V2_CODES_BY_STATUS.items() for code in codes]
 
 

@@ -12,6 +12,7 @@ from components.link import LinkRequest, LinkResponse, PartnerLinkResponse
 from components.problems import V2Problem, V3Error, V3IframeError, parse_upstream_error
 from proxy.sandbox import SandboxSettings, create_sandbox_app
 from proxy.sandbox.ratelimit import FixedWindowLimiter
+from tests.wazzup_docs import DOCS_V2_REQUEST, DOCS_V3_REQUEST
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 in its TestClient; the project pins httpx.
@@ -23,26 +24,6 @@ PARTNER_TOKEN = "partner-client-token-5f1c"
 PUBLIC_URL = "http://sandbox.test"
 V3 = {"Authorization": f"Bearer {API_KEY}"}
 V2 = {"Authorization": f"Bearer {PARTNER_TOKEN}"}
-
-# wazzup-api.md §1 and §2, as the docs print them.
-DOCS_V3_REQUEST = {
-    "user": {"id": "222555", "name": "User Name"},
-    "scope": "card",
-    "filter": [{"chatType": "whatsapp", "chatId": "79998887766", "name": "Anthony"}],
-    "activeChat": {"chatType": "whatsapp", "chatId": "79998887766"},
-    "options": {"useDealsEvents": True, "useMessageEvents": True},
-}
-DOCS_V2_REQUEST = {
-    "user_id": "crm-user-id-123",
-    "author_name": "John Smith",
-    "scope": "card",
-    "chats": [
-        {"contact_name": "Anthony Stone", "chat_type": "whatsapp", "chat_id": "37111234567"},
-        {"contact_name": "Anthony Stone", "chat_type": "telegram", "username": "my_tg_user"},
-    ],
-    "active_chat": {"chat_type": "whatsapp", "chat_id": "37111234567"},
-    "use_events": {"deals": False, "messages": False},
-}
 
 
 def make_client(**settings: Any) -> TestClient:
