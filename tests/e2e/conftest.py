@@ -189,3 +189,21 @@ def open_page(page, demo: Demo, query: str = ""):
         timeout=BOOT_TIMEOUT_MS,
     )
     return page
+
+
+def chat_window(page, demo: Demo, timeout_ms: float = 30_000):
+    """The sandbox chat window's Frame, once its page has started.
+
+    Polls `page.frames`: the page marks itself ready when it sets the iframe's `src`, a
+    moment before Chromium commits the navigation and the frame gets its URL.
+    """
+    prefix = f"{demo.sandbox_url}/chat/"
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        frame = next((f for f in page.frames if f.url.startswith(prefix)), None)
+        if frame is not None:
+            frame.locator('body[data-ready="true"]').wait_for(timeout=timeout_ms)
+            return frame
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no frame at {prefix}… in {[f.url for f in page.frames]}")
+        page.wait_for_timeout(50)

@@ -15,7 +15,7 @@ import time
 import uuid
 
 import pytest
-from conftest import Demo
+from conftest import Demo, chat_window
 
 CHAT_TYPE = "whatsapp"
 FRAME = 'iframe[data-testid="chat-frame"]'
@@ -34,12 +34,6 @@ def chat_of(user_id: str) -> str:
 
 def card_query(user_id: str) -> str:
     return f"?user={user_id}&scope=card&chat={CHAT_TYPE}:{chat_of(user_id)}:Anthony%20Stone"
-
-
-def chat_window(page, demo: Demo):
-    """The chat iframe's Frame, once the sandbox's page has started."""
-    page.frame_locator(FRAME).locator('body[data-ready="true"]').wait_for()
-    return next(f for f in page.frames if f.url.startswith(f"{demo.sandbox_url}/chat/"))
 
 
 def fire(frame, user_id: str, count: int, event_type: str = "WZ_CREATE_ENTITY") -> None:
@@ -312,8 +306,7 @@ def test_host_page_on_the_configured_origin_hears_every_event_and_delivery(page,
     page.goto(f"{crm.crm_url}/embed{card_query(user_id)}")
     host = page.frame_locator('iframe[data-testid="chat-page"]')
     host.locator('body[data-ready="1"]').wait_for(timeout=90_000)
-    chat = next(f for f in page.frames if f.url.startswith(f"{crm.sandbox_url}/chat/"))
-    chat.locator('body[data-ready="true"]').wait_for()
+    chat = chat_window(page, crm)
 
     fire(chat, user_id, 1)
     page.locator('#bridge li[data-type="delivery"]', has_text="delivered").wait_for(timeout=20_000)
@@ -346,8 +339,7 @@ def test_host_page_on_another_origin_hears_nothing(page, crm: Demo):
     page.goto(foreign)
     embedded = page.frame_locator("#chat")
     embedded.locator('body[data-ready="1"]').wait_for(timeout=90_000)
-    chat = next(f for f in page.frames if f.url.startswith(f"{crm.sandbox_url}/chat/"))
-    chat.locator('body[data-ready="true"]').wait_for()
+    chat = chat_window(page, crm)
 
     fire(chat, user_id, 1)
     wait_for_rows(page, crm, user_id, 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Demo, _wait_until_up, free_port, open_page
+from conftest import ROOT, Demo, _wait_until_up, chat_window, free_port, open_page
 
 from components.launch import LaunchClaims, b64url_decode, b64url_encode
 from proxy.launch import sign_launch
@@ -184,11 +184,6 @@ def test_the_demo_warns_loudly_that_it_runs_unsigned(page, demo) -> None:
     banner = page.get_by_test_id("unsigned-banner")
     banner.wait_for()
     assert "Unsigned mode" in banner.inner_text()
-
-
-def chat_window(page, demo: Demo):
-    page.frame_locator(FRAME).locator('body[data-ready="true"]').wait_for()
-    return next(frame for frame in page.frames if frame.url.startswith(f"{demo.sandbox_url}/chat/"))
 
 
 def test_forged_messages_are_listed_as_rejected_and_never_reach_the_crm(page, demo) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import time
 import uuid
 
-from conftest import Demo, open_page
+from conftest import Demo, chat_window, open_page
 
 CHAT = "whatsapp:79991234567:Anthony Stone"
 FRAME = 'iframe[data-testid="chat-frame"]'
@@ -18,12 +18,6 @@ def card_query(user_id: str, events: str = "deals,messages") -> str:
 
 def new_user() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
-
-
-def chat_window(page, demo: Demo):
-    """The chat iframe's Frame, once the sandbox's page has started."""
-    page.frame_locator(FRAME).locator('body[data-ready="true"]').wait_for()
-    return next(frame for frame in page.frames if frame.url.startswith(f"{demo.sandbox_url}/chat/"))
 
 
 def wait_for_records(page, demo: Demo, user_id: str, count: int, timeout: float = 30) -> list:
