@@ -1,39 +1,37 @@
-"""The page: DOM wiring only. Every rule lives in components/ (see README, "How it works")."""
+"""The page's boot: the chat first, then everything else (README, "How it works").
+
+1. Light start (no pydantic yet): read site.json and the URL with components.quick_open, ask
+   the proxy for the link with the browser's fetch, set the chat iframe. An EarlyInbox keeps
+   the chat window's messages from that moment on.
+2. Then load pydantic, validate the whole configuration, and start the controller, which takes
+   over the inbox. Anything unusual skips step 1 and is decided here, with the full models.
+Every rule lives in components/; this file only wires them to the page.
+"""
 
 import asyncio
+import gc
+import json
 
 import js
-import pyodide_http
 from pyodide.ffi import create_proxy
 
-from components import bridge
-from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
-from components.config import load_page_config
-from components.controller import Controller, only_this_tab
-from components.errors import ConfigError, LinkError
-from components.gate import origin_of
-from components.http import TransportFailure, send_sync
-from components.launch import ProxyMode, with_launch
-from components.link_client import fetch_link
-from components.outbox import STALE_SENDING_S, Outbox
-from components.page_view import DomView, embed_chat, set_status, show_problem
+from components.early import EarlyInbox, Unreachable, fetch_text, load_packages
+from components.i18n import t
+from components.page_view import apply_language, embed_chat, set_status, show_problem
+from components.quick_open import quick_open
 
 document = js.document
 BACKGROUND = set()  # long-running tasks (the delivery loop)
 
 
-def load_config():
-    site_url = js.URL.new("site.json", js.location.href).href
-    result = send_sync("GET", site_url, None, {"Accept": "application/json"})
-    if not result.ok:
-        raise ConfigError("site.json", f"could not be loaded (HTTP {result.status})")
-    return load_page_config(result.body.decode(), str(js.location.href))
-
-
 def message_listener(controller, frame, chat_origin):
+    # Compared in JavaScript: handing the two cross-origin windows to Python cost 1.2 ms of
+    # every event (bench). PyScript's core needs `Function` anyway (CSP 'unsafe-eval').
+    sent_by_frame = js.Function.new("e", "f", "return e.source === f.contentWindow;")
+
     def on_message(event):
         origin = str(event.origin)
-        from_chat_window = bool(getattr(js.Object, "is")(event.source, frame.contentWindow))
+        from_chat_window = sent_by_frame(event, frame) is True
         # Any window may post a huge message: copy and serialize only the chat window's own.
         # The others are rejected on origin or source, without their data being read.
         trusted = from_chat_window and origin == chat_origin
@@ -53,14 +51,16 @@ def message_text(event):
         return None
 
 
-def warn_if_unsigned(config):
+async def warn_if_unsigned(proxy_url):
     """An unsigned proxy gives a chat link to anyone who asks: say so where nobody misses it."""
+    from components.link import ProxyMode
+
     try:
-        result = send_sync(
-            "GET", f"{config.proxy_url}/api/mode", None, {"Accept": "application/json"}, 10.0
+        answer = await fetch_text(
+            "GET", f"{proxy_url}/api/mode", None, {"Accept": "application/json"}, 10.0
         )
-        unsigned = result.ok and ProxyMode.model_validate_json(result.body).unsigned
-    except (TransportFailure, ValueError):  # the link request reports an unreachable proxy
+        unsigned = answer.ok and ProxyMode.model_validate_json(answer.text).unsigned
+    except (Unreachable, ValueError):  # the link request reports an unreachable proxy
         return
     document.getElementById("unsigned-banner").hidden = not unsigned
 
@@ -69,35 +69,125 @@ async def main():
     try:
         await start()
     except Exception as error:  # the page must say what broke, never spin forever
-        show_problem("Unexpected error", f"{type(error).__name__}: {error}", "internal")
+        show_problem(t("problem.unexpected"), f"{type(error).__name__}: {error}", "internal")
         raise
 
 
-async def start():
-    pyodide_http.patch_all()
-    set_status("Reading settings…", "booting")
-    try:
-        config = load_config()
-    except ConfigError as error:
-        where = "in site.json" if error.name == "site.json" else f"'{error.name}'"
-        show_problem(f"Invalid setting {where}", error.message, f"config:{error.name}")
-        return
-    except TransportFailure:
-        show_problem(
-            "Settings unreachable",
-            "site.json could not be loaded; check the page's host.",
-            "config:site.json",
-        )
-        return
+class OpenedChat:
+    """The chat iframe the page set, and the inbox holding its early messages."""
 
-    set_status("Getting the chat link…", "linking")
-    warn_if_unsigned(config)
+    def __init__(self, url):
+        self.frame = embed_chat(url)
+        self.inbox = EarlyInbox()
+        self.url, self.listener = url, None
+        self._listen(url)
+
+    def reopen(self, url):
+        """A fresh link in the same iframe (components/link_refresh.py): the log stays."""
+        if origin_of_url(url) != origin_of_url(self.url):
+            js.window.removeEventListener("message", self.listener)
+            self._listen(url)
+        self.url = url
+        self.frame.src = url
+
+    def _listen(self, url):
+        self.listener = message_listener(self.inbox, self.frame, origin_of_url(url))
+        js.window.addEventListener("message", self.listener)
+
+
+def origin_of_url(url):
+    return str(js.URL.new(url).origin)
+
+
+async def start():
+    apply_language()  # the URL's or the browser's; site.json's once the settings are read
+    set_status(t("status.reading"), "booting")
+    page_url = str(js.location.href)
     try:
-        link = fetch_link(
-            config.proxy_url, config.link_request, send=with_launch(send_sync, config.launch_token)
-        )
+        site_url = js.URL.new("site.json", page_url).href
+        site = await fetch_text("GET", site_url, timeout_s=10.0, credentials="same-origin")
+    except Unreachable:
+        site = None
+    quick = quick_open(site.text, page_url) if site and site.ok else None
+    answer, opened = None, None
+    if quick:
+        set_status(t("status.linking"), "linking")
+        answer = await request_link(quick)
+        url = chat_url(answer)
+        if url:
+            opened = OpenedChat(url)
+    await load_packages()
+    await finish(page_url, site, quick is not None, answer, opened)
+
+
+async def request_link(quick):
+    """The proxy's answer to the quick link request, or None when it is unreachable."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if quick.launch_token:
+        headers["Authorization"] = f"Bearer {quick.launch_token}"
+    body = json.dumps(quick.body, separators=(",", ":"))
+    try:
+        return await fetch_text("POST", f"{quick.proxy_url}/api/link", body, headers)
+    except Unreachable:
+        return None
+
+
+def chat_url(answer):
+    """The link in a good answer; anything else is explained by the full path."""
+    if answer is None or not answer.ok:
+        return None
+    try:
+        url = js.JSON.parse(answer.text).url
+    except Exception:
+        return None
+    url = str(url) if isinstance(url, str) else ""
+    return url if url.startswith(("https://", "http://")) else None
+
+
+async def finish(page_url, site, asked, answer, opened):
+    # Imported now: they need pydantic, which the chat did not wait for.
+    import pyodide_http
+
+    from components import bridge
+    from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
+    from components.config import load_page_config
+    from components.controller import Controller, only_this_tab
+    from components.diagnostics_view import install_diagnostics
+    from components.errors import ConfigError, LinkError
+    from components.http import send_sync, with_launch
+    from components.link_client import fetch_link, link_from_answer, unreachable
+    from components.link_refresh import keep_link_fresh
+    from components.outbox import STALE_SENDING_S, Outbox
+    from components.page_view import DomView, show_config_problem, show_link_problem
+
+    pyodide_http.patch_all()
+    if site is None or not site.ok:
+        detail = t("problem.settings_unreachable_detail")
+        if site is not None:
+            detail = t("problem.settings_http_detail", status=site.status)
+        show_problem(t("problem.settings_unreachable"), detail, "config:site.json")
+        return
+    try:
+        config = load_page_config(site.text, page_url)
+    except ConfigError as error:
+        show_config_problem(error)
+        return
+    apply_language(config.lang)
+    controller = view = None  # set below; the diagnostics panel works before and without them
+    install_diagnostics(config, lambda: controller, lambda: view)
+
+    BACKGROUND.add(asyncio.ensure_future(warn_if_unsigned(config.proxy_url)))
+    try:
+        if asked and opened is None:  # never ask twice: a launch token mints one link
+            if answer is None:
+                raise unreachable(config.proxy_url)
+            link_from_answer(answer.status, answer.text)  # raises what went wrong
+        if opened is None:
+            set_status(t("status.linking"), "linking")
+            send = with_launch(send_sync, config.launch_token)
+            opened = OpenedChat(fetch_link(config.proxy_url, config.link_request, send=send).url)
     except LinkError as error:
-        show_problem(error.title, error.detail, error.code or f"http:{error.status}")
+        show_link_problem(error)
         return
 
     controller = None
@@ -109,9 +199,8 @@ async def start():
     controller = Controller(
         config, outbox, fetch_send, view, lock=web_lock if locks else only_this_tab
     )
-    controller.chat_opened(link.url)
-    frame = embed_chat(link.url)
-    js.window.addEventListener("message", message_listener(controller, frame, origin_of(link.url)))
+    controller.chat_opened(opened.url)
+    opened.inbox.hand_over(controller)
     js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it
     js.window.addEventListener(
         "storage", create_proxy(lambda event: controller.storage_changed(event.key or None))
@@ -122,9 +211,24 @@ async def start():
         view.show_entry(entry)
     # Keep a reference: asyncio holds tasks weakly, and this one must run as long as the page.
     BACKGROUND.add(asyncio.ensure_future(controller.run_delivery()))
-    set_status("Ready", "ready")
+    link_watch = keep_link_fresh(config, controller, view, opened, show_link_problem)
+    BACKGROUND.add(asyncio.ensure_future(link_watch))
+    BACKGROUND.add(asyncio.ensure_future(settle()))
+    set_status(t("status.ready"), "ready")
     document.body.dataset.ready = "1"
     view.post_to_parent(bridge.ready_message())
+
+
+async def settle():
+    """Once the page is ready: build the models left for their first use (records, entities:
+    the first event would pay for them), then keep all that lasts out of the garbage
+    collector's scans, which would otherwise pause event handling."""
+    await asyncio.sleep(0)
+    from components import entities, events, link, outbox, problems, records
+    from components.wire import build_now
+
+    build_now(records, entities, events, outbox, link, problems)
+    gc.freeze()
 
 
 BACKGROUND.add(asyncio.ensure_future(main()))

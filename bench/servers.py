@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.requests import Request
@@ -81,7 +82,17 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         raise SystemExit("usage: python -m bench.servers page|sandbox|crm")
     config = DemoConfig.from_env(os.environ)
-    return asyncio.run(serve_all([service(argv[0], config)], host=config.host))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        return runner.run(serve_all([service(argv[0], config)], host=config.host))
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (as `uvicorn.run` picks it), else asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":

@@ -4,8 +4,7 @@ CPython can import this module (and pytest can collect it) without a browser."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterator, MutableMapping
 
 from .http import MAX_ANSWER_BYTES, HttpResult, TransportFailure
 
@@ -67,7 +66,10 @@ class LocalStorage(MutableMapping[str, str]):
         self._storage.removeItem(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter([self._storage.key(i) for i in range(self._storage.length)])
+        import js
+
+        # One call for every name, not one `key(i)` call each across the JS boundary.
+        return iter(js.Object.keys(self._storage).to_py())
 
     def __len__(self) -> int:
         return self._storage.length
@@ -82,8 +84,7 @@ def has_web_locks() -> bool:
     return usable_origin and bool(getattr(js.navigator, "locks", None))
 
 
-@asynccontextmanager
-async def web_lock(name: str) -> AsyncIterator[bool]:
+class web_lock:
     """Hold the Web Lock `name`, shared by every tab of the origin, if it is free.
 
         async with web_lock("wz-deliver:" + key) as held:
@@ -91,36 +92,54 @@ async def web_lock(name: str) -> AsyncIterator[bool]:
 
     Yields False at once when another tab holds it (`ifAvailable`), so tabs share the work
     instead of queueing behind each other. The browser frees the lock if the tab goes away.
+    The request starts when the object is made, so a caller can ask early and enter later
+    (the controller asks as soon as a record is stored: the browser answers meanwhile).
     """
-    import js
-    from pyodide.ffi import JsNull, create_once_callable, to_js
 
-    granted: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    release: list = []  # the resolve function of the promise that keeps the lock held
+    def __init__(self, name: str) -> None:
+        import js
+        from pyodide.ffi import create_once_callable, create_proxy, to_js
 
-    def keep_until_released(resolve, _reject) -> None:
-        release.append(resolve)
+        # Plain futures settled from the browser's callbacks: no task wrapping the request's
+        # promise and no asyncio.wait, which cost a few event-loop turns on every record.
+        loop = asyncio.get_event_loop()
+        self._granted: asyncio.Future[bool] = loop.create_future()
+        self._released: asyncio.Future[None] = loop.create_future()
+        self._release: list = []  # resolves the promise that keeps the lock held
+        self._settled = create_proxy(self._on_settled)
+        options = to_js({"ifAvailable": True}, dict_converter=js.Object.fromEntries)
+        request = js.navigator.locks.request(name, options, create_once_callable(self._on_grant))
+        request.then(self._settled, self._settled)  # a refusal is handled, not unhandled
 
-    def on_grant(lock):
+    def _on_grant(self, lock):
+        import js
+        from pyodide.ffi import JsNull, create_once_callable
+
         if lock is None or isinstance(lock, JsNull):
-            granted.set_result(False)
+            if not self._granted.done():
+                self._granted.set_result(False)
             return None
-        granted.set_result(True)
-        return js.Promise.new(create_once_callable(keep_until_released))
+        if not self._granted.done():
+            self._granted.set_result(True)
+        return js.Promise.new(
+            create_once_callable(lambda resolve, _: self._release.append(resolve))
+        )
 
-    options = to_js({"ifAvailable": True}, dict_converter=js.Object.fromEntries)
-    # Settles once the lock is released, or at once if the browser refuses the request.
-    settled = asyncio.ensure_future(
-        js.navigator.locks.request(name, options, create_once_callable(on_grant))
-    )
-    await asyncio.wait([granted, settled], return_when=asyncio.FIRST_COMPLETED)
-    # Refused outright (granted never came): go on as if this were the only tab.
-    held = granted.result() if granted.done() else True
-    try:
-        yield held
-    finally:
-        if release:
-            release[0]()
-        await asyncio.wait([settled])
-        if not settled.cancelled():
-            settled.exception()  # retrieved, so a refusal is not reported as unhandled
+    def _on_settled(self, *_outcome) -> None:
+        # Once the lock is released, or at once if the browser refuses the request: then
+        # granted never came, and this tab goes on as if it were the only one.
+        if not self._granted.done():
+            self._granted.set_result(True)
+        if not self._released.done():
+            self._released.set_result(None)
+
+    async def __aenter__(self) -> bool:
+        return await self._granted
+
+    async def __aexit__(self, *_exc: object) -> None:
+        try:
+            if self._release:
+                self._release[0]()
+            await self._released
+        finally:
+            self._settled.destroy()

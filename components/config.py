@@ -12,6 +12,7 @@ URL parameters (each overrides the site file's `defaults`):
     channel     channelId of the active chat     channel=c16tc1c-...
     events      deals,messages | deals | messages | none
     crm         CRM URL; must be listed in the site file's allowedCrmUrls
+    mask        on | off: phone numbers masked in the log and exports (site.json maskPhones)
     launch      a launch token signed by the CRM (components/launch.py); it sets user,
                 userName, scope, chat and events, so those may not be given with it
 
@@ -30,26 +31,17 @@ from pydantic import Field, ValidationError
 from .chat import ChatType
 from .errors import ConfigError
 from .events import describe_validation_error
+from .i18n import LANGUAGES
 from .link import ActiveChat, ChatFilter, LinkOptions, LinkRequest, LinkUser
+from .quick_open import URL_PARAMS
 from .wire import WireModel
 
 CrmMode = Literal["direct", "proxy", "off"]
+Language = Literal["en", "ru", "es", "pt"]
+Theme = Literal["light", "dark", "auto"]
+THEMES = ("light", "dark", "auto")
 EVENT_SWITCHES = ("deals", "messages")
-KNOWN_PARAMS = frozenset(
-    {
-        "user",
-        "userName",
-        "scope",
-        "chat",
-        "active",
-        "channel",
-        "events",
-        "crm",
-        "lang",
-        "theme",
-        "launch",
-    }
-)
+KNOWN_PARAMS = URL_PARAMS  # one list for both paths (components/quick_open.py)
 
 
 class CardDefaults(WireModel):
@@ -72,7 +64,11 @@ class SiteConfig(WireModel):
     allowed_crm_urls: list[str] = Field(default_factory=list)
     parent_origin: str | None = None
     crm_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    # How often the page asks the proxy if its chat link still opens (components/link_watch.py).
+    link_check_s: float = Field(default=300.0, ge=1, le=86_400)
     defaults: CardDefaults = CardDefaults()
+    lang: Language | None = None  # the page's language when the URL names none
+    mask_phones: bool = True  # the log and exports show +7 999 ***-**-66 (components/mask.py)
 
 
 class PageConfig(WireModel):
@@ -82,9 +78,13 @@ class PageConfig(WireModel):
     crm_url: str | None
     crm_mode: CrmMode
     crm_timeout_s: float
+    link_check_s: float = 300.0
     parent_origin: str | None
     link_request: LinkRequest
     launch_token: str | None = None
+    lang: Language | None = None  # None: the browser's language
+    theme: Theme = "auto"
+    mask_phones: bool = True  # only what the page shows; CRM records keep the number
 
 
 def load_page_config(site_text: str, page_url: str) -> PageConfig:
@@ -94,7 +94,9 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
     unknown = sorted(set(params) - KNOWN_PARAMS)
     if unknown:
         raise ConfigError(
-            unknown[0], f"unknown URL parameter; known ones are {', '.join(sorted(KNOWN_PARAMS))}"
+            unknown[0],
+            key="config.unknown_param",
+            params={"known": ", ".join(sorted(KNOWN_PARAMS))},
         )
 
     def one(name: str, default: str | None) -> str | None:
@@ -102,8 +104,22 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
         if not values:
             return default
         if len(values) > 1:
-            raise ConfigError(name, "given more than once; give it once")
+            raise ConfigError(name, key="config.repeated")
         return values[0].strip()
+
+    lang = one("lang", None) or site.lang
+    if lang is not None and lang not in LANGUAGES:
+        allowed = ", ".join(LANGUAGES)
+        raise ConfigError("lang", key="config.lang", params={"allowed": allowed, "got": repr(lang)})
+    theme = one("theme", None) or "auto"
+    if theme not in THEMES:
+        allowed = ", ".join(THEMES)
+        raise ConfigError(
+            "theme", key="config.theme", params={"allowed": allowed, "got": repr(theme)}
+        )
+    mask = one("mask", None)
+    if mask not in (None, "on", "off"):
+        raise ConfigError("mask", key="config.mask", params={"got": repr(mask)})
 
     launch_token = one("launch", None) or None
     if launch_token:
@@ -117,9 +133,13 @@ def load_page_config(site_text: str, page_url: str) -> PageConfig:
         crm_url=crm_url,
         crm_mode=site.crm_mode if crm_url or site.crm_mode == "proxy" else "off",
         crm_timeout_s=site.crm_timeout_s,
+        link_check_s=site.link_check_s,
         parent_origin=site.parent_origin,
         link_request=link_request,
         launch_token=launch_token,
+        lang=lang,
+        theme=theme,
+        mask_phones=site.mask_phones if mask is None else mask == "on",
     )
 
 
@@ -133,17 +153,15 @@ def url_link_request(
     own_chats = own_user or "chat" in params
     user_id = one("user", defaults.user_id)
     if not user_id:
-        raise ConfigError("user", "the CRM user id is required, like ?user=222555")
+        raise ConfigError("user", key="config.user_required")
     user_name = one("userName", None if own_user else defaults.user_name) or None
     scope = one("scope", defaults.scope)
     if scope not in ("global", "card"):
-        raise ConfigError("scope", f"must be 'global' or 'card', got {scope!r}")
+        raise ConfigError("scope", key="config.scope", params={"got": repr(scope)})
     chat_specs = params.get("chat") or ([] if own_user else defaults.chats)
     chats = [parse_chat(spec) for spec in chat_specs]
     if scope == "card" and not chats:
-        raise ConfigError(
-            "chat", "scope=card needs at least one chat, like chat=whatsapp:79998887766"
-        )
+        raise ConfigError("chat", key="config.card_needs_chat")
     active_spec = one("active", None if own_chats else defaults.active)
     active = parse_active(active_spec, one("channel", None))
     events = parse_events(one("events", defaults.events) or "none")
@@ -170,7 +188,7 @@ def launch_link_request(
 
     for name in ("user", "userName", "scope", "chat", "events"):
         if name in params:
-            raise ConfigError(name, "is set by the signed launch; remove it from the URL")
+            raise ConfigError(name, key="config.set_by_launch")
     active_spec, channel = one("active", None), one("channel", None)
     active = parse_active(active_spec, channel) if active_spec or channel else None
     return link_request_from_launch(read_launch(token), active)
@@ -180,7 +198,9 @@ def parse_site_config(text: str) -> SiteConfig:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise ConfigError("site.json", f"is not valid JSON ({error})") from None
+        raise ConfigError(
+            "site.json", key="config.site_not_json", params={"detail": str(error)}
+        ) from None
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as error:
@@ -192,9 +212,11 @@ def parse_chat(spec: str, name: str = "chat") -> ChatFilter:
     chat_id, _, contact_name = rest.partition(":")
     if chat_type not in ChatType.__members__.values():
         allowed = ", ".join(t.value for t in ChatType)
-        raise ConfigError(name, f"unknown chat type {chat_type!r}; use one of {allowed}")
+        raise ConfigError(
+            name, key="config.chat_type", params={"got": repr(chat_type), "allowed": allowed}
+        )
     if not chat_id:
-        raise ConfigError(name, f"needs chatType:chatId, like whatsapp:79998887766, got {spec!r}")
+        raise ConfigError(name, key="config.chat_format", params={"got": repr(spec)})
     try:
         return ChatFilter(chat_type=chat_type, chat_id=chat_id, name=contact_name or None)
     except ValidationError as error:
@@ -214,9 +236,7 @@ def parse_events(spec: str) -> set[str]:
     events = {part.strip() for part in spec.split(",") if part.strip()}
     bad = events - set(EVENT_SWITCHES)
     if bad:
-        raise ConfigError(
-            "events", f"unknown switch {sorted(bad)[0]!r}; use deals, messages, both, or none"
-        )
+        raise ConfigError("events", key="config.events", params={"got": repr(sorted(bad)[0])})
     return events
 
 
@@ -225,9 +245,7 @@ def resolve_crm_url(site: SiteConfig, requested: str | None) -> str | None:
         return site.crm_url
     # A URL parameter must not send chat data to an arbitrary server.
     if requested not in site.allowed_crm_urls and requested != site.crm_url:
-        raise ConfigError(
-            "crm", f"{requested!r} is not in allowedCrmUrls of site.json; add it there first"
-        )
+        raise ConfigError("crm", key="config.crm_not_allowed", params={"got": repr(requested)})
     if urlsplit(requested).scheme not in ("http", "https"):
-        raise ConfigError("crm", "must be an http(s) URL")
+        raise ConfigError("crm", key="config.crm_scheme")
     return requested

@@ -13,16 +13,28 @@ WazzupChatError
 
 from __future__ import annotations
 
+from .i18n import t, translate
+
 
 class WazzupChatError(Exception):
     """Base of every error this project raises on purpose."""
 
 
 class ConfigError(WazzupChatError):
-    def __init__(self, name: str, message: str) -> None:
+    """`message` is English; with a catalog `key` (components/i18n.py), `localized()` says it
+    in the page's language: ConfigError("scope", key="config.scope", params={"got": "'x'"})."""
+
+    def __init__(
+        self, name: str, message: str = "", *, key: str = "", params: dict | None = None
+    ) -> None:
         self.name = name
-        self.message = message
-        super().__init__(f"Setting '{name}': {message}")
+        self.key = key
+        self.params = dict(params or {})
+        self.message = translate("en", key, **self.params) if key else message
+        super().__init__(f"Setting '{name}': {self.message}")
+
+    def localized(self) -> str:
+        return t(self.key, **self.params) if self.key else self.message
 
 
 class EventRejected(WazzupChatError):
@@ -32,12 +44,31 @@ class EventRejected(WazzupChatError):
 
 
 class LinkError(WazzupChatError):
-    def __init__(self, title: str, detail: str, *, status: int = 0, code: str = "") -> None:
+    """`title` and `detail` are English; `keys` (title key, detail key) and `params` let
+    `localized()` say them in the page's language. Problems the proxy explains stay as sent."""
+
+    def __init__(
+        self,
+        title: str,
+        detail: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        keys: tuple[str, str] | None = None,
+        params: dict | None = None,
+    ) -> None:
         self.title = title
         self.detail = detail
         self.status = status
         self.code = code
+        self.keys = keys
+        self.params = dict(params or {})
         super().__init__(f"{title}: {detail}")
+
+    def localized(self) -> tuple[str, str]:
+        if not self.keys:
+            return self.title, self.detail
+        return t(self.keys[0], **self.params), t(self.keys[1], **self.params)
 
 
 class ProxyUnreachable(LinkError):

@@ -66,3 +66,16 @@ def json_body(payload: Any) -> bytes:
 
 def _lower(headers: Any) -> dict[str, str]:
     return {key.lower(): value for key, value in (headers or {}).items()}
+
+
+def with_launch(send: Any, token: str | None) -> Any:
+    """`send` (see components.http) that also presents the launch token to the proxy."""
+    if token is None:
+        return send
+
+    def send_with_launch(
+        method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float = 20.0
+    ) -> HttpResult:
+        return send(method, url, body, {**headers, "Authorization": f"Bearer {token}"}, timeout)
+
+    return send_with_launch

@@ -5,7 +5,7 @@ The CRM signs a short-lived HS256 JWT binding who may open which chats; the page
 
     claims = read_launch(token)              # the payload, NOT verified: the proxy verifies it
     request = link_request_from_launch(claims)
-    fetch_link(proxy_url, request, send=with_launch(send_sync, token))
+    fetch_link(proxy_url, request, send=with_launch(send_sync, token))   # components.http
 
 Claims (JWT names where one exists)::
 
@@ -41,9 +41,14 @@ from pydantic import (
 from .config import parse_active, parse_chat
 from .errors import ConfigError
 from .events import describe_validation_error
-from .http import HttpResult
-from .link import ActiveChat, ChatFilter, LinkOptions, LinkRequest, LinkUser
-from .wire import WireId, WireModel
+from .link import (
+    ActiveChat,
+    ChatFilter,
+    LinkOptions,
+    LinkRequest,
+    LinkUser,
+)
+from .wire import WireId
 
 LAUNCH_PARAM = "launch"
 MAX_TOKEN_CHARS = 8 * 1024
@@ -109,12 +114,6 @@ class LaunchClaims(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class ProxyMode(WireModel):
-    """`GET /api/mode`: whether the proxy mints links without a signed launch."""
-
-    unsigned: bool
-
-
 def read_launch(token: str) -> LaunchClaims:
     """The token's claims, NOT verified (the proxy does that); raise ConfigError('launch')."""
     payload = decode_segment(token_segments(token)[1], "payload")
@@ -160,19 +159,6 @@ def link_request_from_launch(claims: LaunchClaims, active: ActiveChat | None = N
         )
     except ValidationError as error:
         raise ConfigError(LAUNCH_PARAM, describe_validation_error(error)) from None
-
-
-def with_launch(send: Any, token: str | None) -> Any:
-    """`send` (see components.http) that also presents the launch token to the proxy."""
-    if token is None:
-        return send
-
-    def send_with_launch(
-        method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float = 20.0
-    ) -> HttpResult:
-        return send(method, url, body, {**headers, "Authorization": f"Bearer {token}"}, timeout)
-
-    return send_with_launch
 
 
 def b64url_encode(data: bytes) -> str:

@@ -272,6 +272,31 @@ class LinkResponse(WireModel):
         return url
 
 
+class ProxyMode(WireModel):
+    """`GET /api/mode`: whether the proxy mints links without a signed launch."""
+
+    unsigned: bool
+
+
+class LinkCheck(WireModel):
+    """`POST /api/link/check`: is this chat link (one the proxy minted) still good?"""
+
+    url: str = Field(min_length=1, max_length=4000)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        return LinkResponse._http_url(url)
+
+
+class LinkStatus(WireModel):
+    """The answer: `expired` when the chat window refuses its link (401/403/404/410 or a
+    redirect away), `valid` on 2xx, `unknown` when the check itself failed."""
+
+    state: Literal["valid", "expired", "unknown"]
+    status: int | None = None
+
+
 class PartnerLinkData(BaseModel):
     link: str
 

@@ -30,25 +30,37 @@ def fetch_link(proxy_url: str, request: LinkRequest, *, send=send_sync) -> LinkR
             20.0,
         )
     except TransportFailure:
-        where = proxy_url or "this page's own server"
-        raise ProxyUnreachable(
-            "The proxy is unreachable",
-            f"No answer from the proxy at {where}. Check that the proxy is running and that "
-            "proxyUrl in site.json points to it.",
-        ) from None
-    if result.ok:
+        raise unreachable(proxy_url) from None
+    return link_from_answer(result.status, result.body)
+
+
+def link_from_answer(status: int, body: bytes | str) -> LinkResponse:
+    """The link in the proxy's answer, or `LinkRefused` saying what to fix."""
+    if 200 <= status < 300:
         try:
-            return LinkResponse.model_validate(result.json())
-        except (ValueError, ValidationError):
+            return LinkResponse.model_validate_json(body)
+        except ValidationError:
             raise LinkRefused(
                 "The proxy answered something unexpected",
                 "The answer held no chat link; check that proxyUrl points at this project's proxy.",
-                status=result.status,
+                status=status,
+                keys=("link.unexpected", "link.unexpected_detail"),
             ) from None
-    raise _refusal(result.status, result.body)
+    raise _refusal(status, body)
 
 
-def _refusal(status: int, body: bytes) -> LinkRefused:
+def unreachable(proxy_url: str) -> ProxyUnreachable:
+    where = proxy_url or "this page's own server"
+    return ProxyUnreachable(
+        "The proxy is unreachable",
+        f"No answer from the proxy at {where}. Check that the proxy is running and that "
+        "proxyUrl in site.json points to it.",
+        keys=("link.unreachable", "link.unreachable_detail"),
+        params={"where": where},
+    )
+
+
+def _refusal(status: int, body: bytes | str) -> LinkRefused:
     try:
         problem = Problem.model_validate_json(body)
     except ValidationError:
@@ -56,6 +68,8 @@ def _refusal(status: int, body: bytes) -> LinkRefused:
             f"The proxy answered HTTP {status}",
             "Check that proxyUrl in site.json points at this project's proxy.",
             status=status,
+            keys=("link.http", "link.http_detail"),
+            params={"status": status},
         )
     detail = problem.detail
     if problem.errors and problem.errors[0] not in detail:

@@ -4,12 +4,18 @@ Browser-only (Pyodide): `js` is the page's global scope. Rules live in the other
 components; this module only shows what they decide.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import js
 from pyodide.ffi import create_proxy, to_js
 
-from .config import PageConfig
-from .outbox import OutboxEntry
-from .render import EVENT_TITLES, entry_status
+from .i18n import choose_language, set_language, t, url_language
+
+if TYPE_CHECKING:  # pydantic is not loaded yet when the page sets the chat iframe
+    from .config import PageConfig
+    from .outbox import OutboxEntry
 
 document = js.document
 IFRAME_ALLOW = "microphone *; clipboard-write *"
@@ -26,8 +32,51 @@ def element(tag, text="", **attributes):
 
 def set_status(text, state):
     status = document.getElementById("status")
-    status.textContent = text
+    # The text has its own span, so the spinner beside it stays while booting or linking.
+    target = document.getElementById("status-text") or status
+    target.textContent = text
     status.dataset.state = state
+
+
+def browser_languages():
+    languages = [str(lang) for lang in (js.navigator.languages or [])]
+    return [*languages, str(js.navigator.language or "")]
+
+
+def apply_language(site_lang=None):
+    """Choose the page's language (URL `lang`, site.json's, the browser's, English) and say
+    every static text of the page in it; returns the language's code."""
+    url_lang = url_language(str(js.location.href))
+    lang = set_language(choose_language(url_lang, site_lang, *browser_languages()))
+    document.documentElement.lang = lang
+    document.title = t("page.title")
+    for node in document.querySelectorAll("[data-i18n]"):
+        node.textContent = t(node.dataset.i18n)
+    for node in document.querySelectorAll("[data-i18n-label]"):
+        node.setAttribute("aria-label", t(node.dataset.i18nLabel))
+    return lang
+
+
+def announce(text, urgent=False):
+    """Say `text` to screen readers: politely, or at once when `urgent` (a failure)."""
+    region = document.getElementById("live-alert" if urgent else "live-polite")
+    if region:
+        region.textContent = ""
+        region.textContent = text
+
+
+def show_config_problem(error):
+    """A ConfigError, in the page's language, naming the setting."""
+    if error.name == "site.json":
+        title = t("problem.invalid_site")
+    else:
+        title = t("problem.invalid_setting", name=error.name)
+    show_problem(title, error.localized(), f"config:{error.name}")
+
+
+def show_link_problem(error):
+    title, detail = error.localized()
+    show_problem(title, detail, error.code or f"http:{error.status}")
 
 
 def show_problem(title, detail, code):
@@ -37,10 +86,37 @@ def show_problem(title, detail, code):
     box.dataset.problem = code
     box.hidden = False
     set_status(title, "error")
-    placeholder = element(
-        "div", "No chat window: see the message above.", **{"class": "placeholder"}
-    )
+    placeholder = element("div", t("chat.none"), **{"class": "placeholder"})
     document.getElementById("chat-slot").replaceChildren(placeholder)
+
+
+LOG_KEYS = ("ArrowDown", "ArrowUp", "Home", "End")
+
+
+def on_log_key(event):
+    """Arrow keys, Home and End move the focus between the items of one log list."""
+    item = event.target
+    if event.key not in LOG_KEYS or str(item.tagName) != "LI" or event.altKey or event.ctrlKey:
+        return
+    items = list(item.parentElement.children)
+    index = next((n for n, other in enumerate(items) if other == item), 0)
+    target = {
+        "ArrowDown": min(index + 1, len(items) - 1),
+        "ArrowUp": max(index - 1, 0),
+        "Home": 0,
+        "End": len(items) - 1,
+    }[event.key]
+    event.preventDefault()
+    items[target].focus()
+
+
+_LOG_KEY_HANDLER = []  # the proxy must live as long as the page
+
+
+def install_log_keys():
+    if not _LOG_KEY_HANDLER:
+        _LOG_KEY_HANDLER.append(create_proxy(on_log_key))
+        document.querySelector(".log").addEventListener("keydown", _LOG_KEY_HANDLER[0])
 
 
 class DomView:
@@ -49,10 +125,21 @@ class DomView:
     def __init__(self, config: PageConfig, controller_ref):
         self.config = config
         self.controller_ref = controller_ref
+        self.announced = {}  # record key → the failure state last announced
+        from .export import EventLog  # needs pydantic, loaded by the time a DomView exists
+
+        self.event_log = EventLog()  # read by the diagnostics panel and the exports
+        install_log_keys()
 
     def show_event(self, key, event, rows):
+        self.event_log.add(key, event)
+        if not self.config.mask_phones:  # the controller's rows are masked (components/mask.py)
+            from .render import event_rows
+
+            rows = event_rows(event, mask_phones=False)
         item = element("li", data_event_type=event.type, data_key=key, tabindex="0")
-        item.append(element("strong", EVENT_TITLES[event.type]))
+        title = t(f"event.{event.type}")
+        item.append(element("strong", title))
         item.append(element("span", event.type, **{"class": "tag"}))
         details = element("dl")
         for label, value in rows:
@@ -60,40 +147,61 @@ class DomView:
             details.append(element("dd", value))
         item.append(details)
         document.getElementById("events").prepend(item)
+        announce(t("announce.event", title=title))
 
     def show_rejected(self, reason):
-        item = element("li", reason, data_rejected="1")
+        self.event_log.rejected += 1
+        item = element("li", reason, data_rejected="1", tabindex="0")
         document.getElementById("rejected").prepend(item)
 
     def show_entry(self, entry: OutboxEntry):
         records = document.getElementById("records")
         item = records.querySelector(f'li[data-key="{entry.key}"]')
         if not item:  # JS null arrives as JsNull, which is falsy
-            item = element("li", data_key=entry.key)
+            item = element("li", data_key=entry.key, tabindex="0")
             records.prepend(item)
         item.dataset.status = entry.status
         item.dataset.kind = entry.record.kind
         item.replaceChildren()
-        item.append(element("strong", entry.record.kind.replace("_", " ")))
-        item.append(element("span", entry_status(entry), **{"class": "status"}))
+        kind = t(f"kind.{entry.record.kind}")
+        item.append(element("strong", kind))
+        from .render import entry_status
+
+        status = entry_status(entry)
+        item.append(element("span", status, **{"class": "status"}))
+        self._announce_failure(entry, kind, status)
         if entry.answer and entry.answer.link:
             item.append(
                 element(
                     "a",
-                    "open in CRM",
+                    t("record.open_in_crm"),
                     href=entry.answer.link,
                     target="_blank",
                     rel="noopener noreferrer",
                 )
             )
         if entry.status == "failed":
-            self._button(item, "Retry", "retry", lambda: self.controller_ref().retry(entry.key))
-            self._button(
-                item, "Discard", "discard", lambda: self.controller_ref().discard(entry.key)
-            )
+            controller = self.controller_ref
+            self._button(item, "retry", kind, lambda: controller().retry(entry.key))
+            self._button(item, "discard", kind, lambda: controller().discard(entry.key))
 
-    def _button(self, item, label, action, callback):
-        button = element("button", label, type="button", data_action=action)
+    def _announce_failure(self, entry, kind, status):
+        """Failures are said at once: a record's first retry, and its final failure."""
+        if entry.status == "failed" or (entry.status == "queued" and entry.attempts):
+            if self.announced.get(entry.key) != entry.status:
+                announce(t("announce.failed", kind=kind, reason=status), urgent=True)
+            self.announced[entry.key] = entry.status
+        elif entry.status == "delivered":
+            self.announced.pop(entry.key, None)
+
+    def _button(self, item, action, kind, callback):
+        button = element(
+            "button",
+            t(f"record.{action}"),
+            type="button",
+            data_action=action,
+            aria_label=t(f"record.{action}_label", kind=kind),
+        )
         button.addEventListener("click", create_proxy(lambda _event: callback()))
         item.append(button)
 
@@ -103,11 +211,11 @@ class DomView:
             item.remove()
 
     def show_note(self, text):
-        document.getElementById("notes").prepend(element("li", text))
+        document.getElementById("notes").prepend(element("li", text, tabindex="0"))
 
     def open_link(self, url):
         js.window.open(url, "_blank", "noopener,noreferrer")
-        self.show_note(f"Opened {url}")
+        self.show_note(t("note.opened", url=url))
 
     def post_to_parent(self, message):
         origin = self.config.parent_origin
@@ -122,7 +230,7 @@ def embed_chat(url):
         src=url,
         allow=IFRAME_ALLOW,
         referrerpolicy="no-referrer",
-        title="Wazzup chat window",
+        title=t("chat.frame_title"),
         data_testid="chat-frame",
     )
     slot = document.getElementById("chat-slot")

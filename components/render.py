@@ -1,43 +1,48 @@
-"""What the page shows for an event and a record, as plain text rows (no HTML here)."""
+"""What the page shows for an event and a record, as plain text rows (no HTML here), in the
+page's language (components/i18n.py)."""
 
 from __future__ import annotations
 
 from .events import OpenEntityEvent, OutputMessageEvent, WazzupEvent
+from .i18n import t
+from .mask import shown_chat_id, shown_phone
 from .outbox import OutboxEntry
 
-EVENT_TITLES = {
-    "WZ_CREATE_ENTITY": "New deal requested",
-    "WZ_OPEN_ENTITY": "Deal opened",
-    "WZ_OUTPUT_MESSAGE": "Message sent",
-}
-STATUS_TEXT = {
-    "queued": "queued",
-    "sending": "sending…",
-    "delivered": "delivered",
-    "failed": "failed",
-}
+
+def event_title(event_type: str) -> str:
+    return t(f"event.{event_type}")
 
 
-def event_rows(event: WazzupEvent) -> list[tuple[str, str]]:
+def kind_label(kind: str) -> str:
+    """A record kind ("deal_request") as words ("deal request")."""
+    return t(f"kind.{kind}")
+
+
+def event_rows(event: WazzupEvent, *, mask_phones: bool = True) -> list[tuple[str, str]]:
+    """Phone numbers masked unless `mask_phones` is False (components/mask.py)."""
     data = event.data
     rows = [
-        ("Chat", f"{data.chat_type} {data.chat_id}"),
-        ("Channel", data.channel_id or "—"),
-        ("User", data.user_id),
+        (
+            t("row.chat"),
+            f"{data.chat_type} {shown_chat_id(data.chat_type, data.chat_id, mask_phones)}",
+        ),
+        (t("row.channel"), data.channel_id or "—"),
+        (t("row.user"), data.user_id),
     ]
     if isinstance(event, OpenEntityEvent):
         entity = event.data.entity
-        state = "closed" if entity.closed else "open"
-        rows.append(("Deal", f"{entity.name or entity.id} (id {entity.id}, {state})"))
+        state = t("deal.closed") if entity.closed else t("deal.open")
+        summary = t("deal.summary", name=entity.name or entity.id, id=entity.id, state=state)
+        rows.append((t("row.deal"), summary))
         if entity.responsible_user_name:
-            rows.append(("Responsible", entity.responsible_user_name))
+            rows.append((t("row.responsible"), entity.responsible_user_name))
     if isinstance(event, OutputMessageEvent):
         message = event.data
-        rows.append(("Message", message.message_id or "—"))
+        rows.append((t("row.message"), message.message_id or "—"))
         for label, value in (
-            ("Contact", message.name),
-            ("Username", message.username),
-            ("Phone", message.telephone),
+            (t("row.contact"), message.name),
+            (t("row.username"), message.username),
+            (t("row.phone"), shown_phone(message.telephone, mask_phones)),
         ):
             if value:
                 rows.append((label, value))
@@ -45,9 +50,9 @@ def event_rows(event: WazzupEvent) -> list[tuple[str, str]]:
 
 
 def entry_status(entry: OutboxEntry) -> str:
-    text = STATUS_TEXT[entry.status]
+    text = t(f"record.{entry.status}")
     if entry.status == "queued" and entry.attempts:
-        text = f"retrying (attempt {entry.attempts + 1})"
+        text = t("record.retrying", attempt=entry.attempts + 1)
     if entry.last_error and entry.status != "delivered":
         text = f"{text}: {entry.last_error}"
     if entry.note and entry.status == "delivered":

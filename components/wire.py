@@ -27,6 +27,9 @@ class WireModel(BaseModel):
         validate_by_alias=True,
         extra="ignore",
         frozen=True,
+        # Built on first use, not at import: the page loads dozens of models and uses a few at
+        # start (issue 6); main.py builds the rest once the page is ready (`build_now`).
+        defer_build=True,
     )
 
     def to_wire(self) -> dict[str, Any]:
@@ -36,10 +39,22 @@ class WireModel(BaseModel):
 class SnakeWireModel(BaseModel):
     """snake_case on the wire (Wazzup's v2 partner API)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, mode="json")
+
+
+def build_now(*modules: Any) -> int:
+    """Build the deferred models of `modules` now, at an idle moment, not on first use."""
+    built = 0
+    for module in modules:
+        for value in vars(module).values():
+            is_model = isinstance(value, type) and issubclass(value, BaseModel)
+            own = is_model and value.__module__ == module.__name__  # not imported ones
+            if own and not value.__pydantic_complete__:
+                built += bool(value.model_rebuild())
+    return built
 
 
 def _id_to_str(value: Any) -> Any:

@@ -31,18 +31,20 @@ from starlette.middleware.cors import CORSMiddleware
 
 from components.entities import MAX_ENTITIES_PER_REQUEST, Contact, Deal
 from components.events import describe_validation_error
-from components.launch import ProxyMode
-from components.link import LinkRequest
+from components.link import LinkRequest, ProxyMode
 from components.problems import PROBLEM_CONTENT_TYPE, Problem
 from components.records import record_json_schema
 
 from .launch import LaunchRefused, launch_gate
+from .linkcheck import link_check
+from .linkcheck import origin as origin_of_link
 from .logs import install_redaction
 from .ratelimit import ClientRateLimit, FixedWindowLimiter, upstream_budget_hook
 from .relay import crm_relay
 from .security import BodySizeLimit, install_launch_redaction, page_headers
 from .settings import Settings
 from .static import page_file_response
+from .transport import upstream_client
 from .upstream import UpstreamProblem, WazzupClient
 from .webhooks import WEBHOOK_PATH, wazzup_webhooks
 
@@ -63,7 +65,7 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client = http or httpx.AsyncClient(follow_redirects=False)
+        client = http or upstream_client()
         app.state.wazzup = WazzupClient(settings, client)
         wazzup_urls = [settings.wazzup_base_url, settings.wazzup_partner_base_url]
         client.event_hooks["request"] = [
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
                 await client.aclose()
 
     app = FastAPI(title="Wazzup chat window proxy", lifespan=lifespan, docs_url=None)
+    minted_origins: set[str] = set()  # chat-window origins of links minted here
+    app.state.minted_origins = minted_origins
     # Added innermost first: CORS outermost, so even a 429 or 413 is readable by the page.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -129,6 +133,7 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         except Exception:
             admission.release()  # nothing was minted: the launch may be used again
             raise
+        minted_origins.add(origin_of_link(link.url))  # /api/link/check may open these
         # The link carries a token: never cache it anywhere.
         return JSONResponse(link.to_wire(), headers={"Cache-Control": "no-store"})
 
@@ -187,6 +192,7 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
 
     app.include_router(crm_relay(settings, http))
     app.include_router(wazzup_webhooks(settings, http))
+    app.include_router(link_check(settings, http))
 
     @app.get("/{path:path}", include_in_schema=False)
     async def page(request: Request, path: str) -> Response:

@@ -27,7 +27,16 @@ from starlette.responses import FileResponse, Response
 
 # config.html + config.py: the configuration page (docs/embedding.md); it uses pyscript.toml too.
 PAGE_FILES = frozenset(
-    {"index.html", "main.py", "pyscript.toml", "site.json", "config.html", "config.py"}
+    {
+        "index.html",
+        "main.py",
+        "pyscript.toml",
+        "site.json",
+        "components.zip",  # components/ compiled by `make setup` (pyscript.toml [files])
+        "config.html",
+        "config.py",
+        "config-page.toml",
+    }
 )
 _ALLOWED = re.compile(
     r"^(?:components/[A-Za-z0-9_]+\.py"

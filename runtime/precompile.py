@@ -115,6 +115,17 @@ def split_stdlib(src: str, dst: str, hot: set[str], cold: ColdZip, finder: str) 
     return count
 
 
+# Modules of hot packages that a running page never imports: pydantic's mypy plugin.
+NEVER_AT_RUNTIME = frozenset({"pydantic/mypy.py"})
+
+
+def metadata_headers(data: bytes) -> bytes:
+    """A wheel's METADATA without its long description (pydantic's is 140 kB of changelog):
+    the headers after it (name, version, requirements) are all that anything reads."""
+    headers, _, _ = data.partition(b"\n\n")
+    return headers + b"\n"
+
+
 def record_line(name: str, data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{name},sha256={digest},{len(data)}"
@@ -133,10 +144,17 @@ def compile_wheel(src: str, dst: str, hot: set[str], cold: ColdZip) -> tuple[int
             name, data = info.filename, zin.read(info)
             if info is record:
                 continue
-            if hot and ".dist-info/" not in name and wheel_part(name) not in hot_parts:
+            never_at_runtime = name in NEVER_AT_RUNTIME
+            if (
+                hot
+                and ".dist-info/" not in name
+                and (never_at_runtime or wheel_part(name) not in hot_parts)
+            ):
                 cold.add(name, data, info)  # the part's data files go along with its modules
                 counts[1] += name.endswith(".py")
                 continue
+            if name.endswith(".dist-info/METADATA"):
+                data = metadata_headers(data)
             if name.endswith(".py"):
                 name, data = name[:-3] + ".pyc", pyc(data, f"{SITE_PACKAGES}/{name}")
                 counts[0] += 1
@@ -147,15 +165,35 @@ def compile_wheel(src: str, dst: str, hot: set[str], cold: ColdZip) -> tuple[int
     return counts[0], counts[1]
 
 
+def app_zip(src_dir: str, dst: str, mount: str) -> int:
+    """The app's package as one zip for PyScript's `[files]` (one request instead of one per
+    module), unpacked at `mount`: bytecode only, like the stdlib (`x.py` -> `x.pyc`), so the
+    page imports instead of compiling and fetches no source; tracebacks name file and line."""
+    modules = sorted(Path(src_dir).glob("*.py"))
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as out:
+        for module in modules:
+            code = pyc(module.read_bytes(), f"{mount}/{module.name}")
+            out.writestr(stored(module.name[:-3] + ".pyc"), code)
+    return len(modules)
+
+
 def main(argv: list[str], hot: dict[str, list[str]]) -> int:
     """`hot`: {"stdlib": [...], "site": [...]}, the files loaded at start; empty: all."""
     parser = argparse.ArgumentParser(prog="precompile")
-    parser.add_argument("--stdlib", nargs=2, metavar=("IN", "OUT"), required=True)
+    parser.add_argument("--app-zip", nargs=3, metavar=("SRC_DIR", "OUT", "MOUNT"))
+    parser.add_argument("--stdlib", nargs=2, metavar=("IN", "OUT"))
     parser.add_argument("--wheel", nargs=2, action="append", default=[], metavar=("IN", "OUT"))
-    parser.add_argument("--cold", required=True, help="the zip of modules left out")
-    parser.add_argument("--finder", required=True, help="runtime/cold_modules.py")
+    parser.add_argument("--cold", help="the zip of modules left out")
+    parser.add_argument("--finder", help="runtime/cold_modules.py")
     parser.add_argument("--report", help="write what stays hot and what goes cold (JSON)")
     args = parser.parse_args(argv)
+    if args.app_zip:
+        count = app_zip(*args.app_zip)
+        print(f"precompile: {Path(args.app_zip[1]).name}: {count} modules")
+    if not args.stdlib:
+        return 0
+    if not (args.cold and args.finder):
+        parser.error("--stdlib needs --cold and --finder")
     cold = ColdZip(args.cold)
     site = set(hot.get("site", []))
     for src, dst in args.wheel:

@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = ("index.html", "main.py", "pyscript.toml", "site.json")
 # The configuration page (config.html) and its files, copied when present.
-OPTIONAL_PAGE_FILES = ("config.html", "config.py")
+OPTIONAL_PAGE_FILES = ("config.html", "config.py", "config-page.toml")
+# components/ compiled into one zip by `make setup` (pyscript.toml [files]), and its .gz.
+APP_ZIP = "components.zip"
 # Not served: the proxy picks .br/.gz siblings itself, static hosts compress on their own
 # (nginx's gzip_static can use the .gz ones, so those stay).
 SKIPPED_SUFFIXES = (".br", ".map")
@@ -43,6 +45,9 @@ HEADERS_TAIL = """\
   Content-Type: application/toml; charset=utf-8
   Cache-Control: no-cache
 /site.json
+  Cache-Control: no-cache
+/components.zip
+  Content-Type: application/zip
   Cache-Control: no-cache
 # Content-Security-Policy hint: replace the origins, then uncomment (docs/security.md).
 # The proxy's own policy (proxy/security.py); the chat iframe comes from the chat link's origin.
@@ -139,9 +144,11 @@ def build(out: Path, *, cdn: bool = False, root: Path = ROOT) -> Path:
         if cdn and name.endswith((".html", ".toml")):
             text = cdn_rewrite(text, versions)
         (out / name).write_text(text)
-    (out / "components").mkdir()
-    for module in sorted((root / "components").glob("*.py")):
-        shutil.copy2(module, out / "components" / module.name)
+    if not (root / APP_ZIP).is_file():
+        raise SystemExit(f"build_dist: {APP_ZIP} is missing: run `make setup` first")
+    for name in (APP_ZIP, f"{APP_ZIP}.gz"):
+        if (root / name).is_file():
+            shutil.copy2(root / name, out / name)
     shutil.copytree(root / "assets", out / "assets")
     if not cdn:
         for kind, version in versions.items():

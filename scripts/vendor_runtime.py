@@ -72,6 +72,10 @@ PYSCRIPT_REQUIRED = ("core.js", "core.css")
 STOCK = BUILD / "stock"
 PRECOMPILE = RUNTIME / "precompile.mjs"
 COLD_ZIP = "python_cold.zip"  # runtime/cold_modules.py fetches it on first use
+# components/ as one zip of sources and bytecode, for pyscript.toml's [files]: PyScript unpacks
+# it into its working folder, /home/pyodide (scripts/vendor_runtime.py build_app_zip).
+APP_ZIP = REPO / "components.zip"
+APP_MOUNT = "/home/pyodide/components"
 # Modules the page loads at start that following its imports under Node does not find:
 # PyScript's own Python imports html (pyscript.display), and pyodide-http decodes synchronous
 # responses as ISO-8859-15 (its way to read bytes). A miss costs a download, never an error
@@ -446,7 +450,42 @@ def precompile(node_modules: Path, pyodide_dir: Path, wheels: list[Path]) -> dic
     return split
 
 
+def build_app_zip(node_modules: Path | None = None) -> None:
+    """components.zip: the page's modules with their bytecode, compiled by Pyodide under Node
+    (runtime/precompile.py app_zip). Rebuilt whenever a module (or the compiler) changes."""
+    sources = sorted((REPO / "components").glob("*.py"))
+    digest = hashlib.sha256()
+    for path in [*sources, RUNTIME / "precompile.py", RUNTIME / "pins.toml"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    marker = BUILD / "components.zip.sha256"
+    if APP_ZIP.is_file() and marker.is_file() and marker.read_text() == digest.hexdigest():
+        return
+    if node_modules is None:
+        node_modules = BUILD / "npm" / "node_modules"
+        if not (node_modules / "pyodide").is_dir():
+            node_modules = npm_install()
+    work = fresh_dir(BUILD / "app-zip")
+    job = ["--app-zip", str(REPO / "components"), str(work / APP_ZIP.name), APP_MOUNT]
+    log(f"compiling {len(sources)} modules of components/ into {APP_ZIP.name} ...")
+    run([node(), str(PRECOMPILE), str(node_modules), "--", *job], REPO, "components.zip")
+    for sibling in (
+        APP_ZIP.with_name(APP_ZIP.name + ".br"),
+        APP_ZIP.with_name(APP_ZIP.name + ".gz"),
+    ):
+        sibling.unlink(missing_ok=True)
+    os.replace(work / APP_ZIP.name, APP_ZIP)
+    APP_ZIP.chmod(0o644)
+    compress_files([APP_ZIP])
+    shutil.rmtree(work, ignore_errors=True)
+    marker.write_text(digest.hexdigest())
+
+
 def compress(folders: list[Path]) -> None:
+    """Write .br and .gz siblings of every file in `folders` (see compress_files)."""
+    compress_files([f for folder in folders for f in sorted(folder.rglob("*"))])
+
+
+def compress_files(candidates: list[Path]) -> None:
     """Write .br and .gz siblings of every file that shrinks by MIN_SAVING or more.
 
     Brotli at its best quality takes most of a minute for the wasm alone, so results are
@@ -455,8 +494,7 @@ def compress(folders: list[Path]) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     files = [
         f
-        for folder in folders
-        for f in sorted(folder.rglob("*"))
+        for f in candidates
         if f.is_file() and f.stat().st_size >= MIN_COMPRESS_BYTES and not NO_COMPRESS.search(f.name)
     ]
     digests = {f: sha256_file(f) for f in files}
@@ -508,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     check_npm_manifest(npm_pins)
     key = stamp_key()
     if not args.force and up_to_date(key):
+        build_app_zip()
         STAMP.touch()  # newer than its inputs again, for make
         log(
             f"vendor/ is up to date (pyscript {npm_pins['@pyscript/core']}, "
@@ -550,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(stage, ignore_errors=True)
     log("staging the stock runtime (build/stock) for the benchmark ...")
     stage_stock(node_modules, npm_pins, dirs)
+    build_app_zip(node_modules)
     files = listing(VENDOR)
     STAMP.write_text(
         json.dumps(

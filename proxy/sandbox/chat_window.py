@@ -46,7 +46,10 @@ router = APIRouter()
 async def chat_page(session_id: str, state: State, token: Token = None) -> HTMLResponse:
     session = state.sessions.find(session_id, token)
     if session is None:
-        return HTMLResponse(INVALID_LINK_PAGE, 403, headers=PAGE_HEADERS)
+        # A genuine link past its lifetime is a 401 (its token no longer authenticates),
+        # anything else a 403; either way the page can tell it must ask for a new link.
+        status = 401 if state.sessions.expired(session_id, token) else 403
+        return HTMLResponse(INVALID_LINK_PAGE, status, headers=PAGE_HEADERS)
     chats, active = window_chats(session, state)
     config = {
         "sessionId": session.id,

@@ -3,6 +3,7 @@
     POST   /_sandbox/faults   queue a canned answer for a path (see faults.py)
     GET    /_sandbox/faults   the faults still pending
     DELETE /_sandbox/faults   drop them all
+    POST   /_sandbox/links/expire  {"userId": "7"} (or {} for all): end chat links now
     GET    /_sandbox/state    how much the account holds (counts only, no secrets)
     DELETE /_sandbox/state    forget everything: entities, sessions, faults, limits; webhook
                               settings go back to SandboxSettings.webhooks
@@ -38,6 +39,18 @@ async def add_fault(request: Request, state: State) -> dict[str, Any]:
         raise v3_error(400, "VALIDATION_FAILED", describe(field_problems(error, payload))) from None
     state.faults.add(fault)
     return {"pending": len(state.faults)}
+
+
+@router.post("/links/expire")
+async def expire_links(request: Request, state: State) -> dict[str, Any]:
+    try:
+        payload = parse_json(await request.body() or b"{}")
+    except BodyNotJson as error:
+        raise v3_error(400, "VALIDATION_FAILED", str(error)) from None
+    user_id = payload.get("userId") if isinstance(payload, dict) else None
+    if user_id is not None and not isinstance(user_id, str):
+        raise v3_error(400, "VALIDATION_FAILED", "userId must be a string")
+    return {"expired": state.sessions.expire(user_id)}
 
 
 @router.get("/faults")

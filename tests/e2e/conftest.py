@@ -41,6 +41,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def vendored_runtime() -> None:
     if not (ROOT / "vendor" / ".vendor-stamp.json").exists():
         pytest.exit("The browser runtime is not vendored: run `make test` (or `make setup`).", 2)
+    # The page runs components.zip, not components/*.py: rebuild it if a module changed
+    # since `make setup` (a no-op when it is up to date).
+    from vendor_runtime import build_app_zip
+
+    build_app_zip()
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from components.config import PageConfig, load_page_config
 from components.controller import (
     CRM_RELAY_PATH,
     LOCK_PREFIX,
+    MIN_WAIT_S,
     Controller,
     DeliveryLock,
     only_this_tab,
@@ -177,7 +178,7 @@ def test_accepted_event_is_shown_posted_to_the_parent_and_queued(harness: Harnes
 
     ((key, event_type, rows),) = harness.view.events
     assert event_type == "WZ_CREATE_ENTITY"
-    assert ("Chat", "whatsapp 79998887766") in rows
+    assert ("Chat", "whatsapp +7 999 ***-**-66") in rows  # shown masked (components/mask.py)
     assert harness.view.parent[0] == bridge.event_message(parse_event(CREATE), key)
     (entry,) = harness.view.entries
     assert (entry.key, entry.status) == (key, "queued")
@@ -759,7 +760,7 @@ def test_an_unexpected_error_while_sending_keeps_the_record_and_the_others_go_on
 def test_the_delivery_loop_outlives_a_failing_storage(harness: Harness) -> None:
     calls = []
 
-    async def broken() -> None:
+    async def broken(**_options: object) -> None:
         calls.append(1)
         raise OSError("QuotaExceededError")
 
@@ -795,3 +796,64 @@ def test_a_record_that_cannot_be_stored_is_said_so_on_the_page() -> None:
         "Could not keep the CRM record of this event: "
         "OSError('QuotaExceededError: the quota has been exceeded')"
     ]
+
+
+def test_the_delivery_lock_is_asked_for_as_soon_as_the_record_is_stored() -> None:
+    asked: list[str] = []
+    locks = TabLocks()
+
+    def lock(name: str):
+        asked.append(name)
+        return locks(name)
+
+    harness = open_page(lock=lock)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    (key,) = [e.key for e in harness.controller.outbox.entries()]
+    assert asked == [LOCK_PREFIX + key]  # before any delivery ran
+
+    harness.deliver()
+
+    assert asked == [LOCK_PREFIX + key]  # the same lock, not a second request
+    assert locks.requested == [LOCK_PREFIX + key]
+    assert len(harness.network.to(CRM)) == 1
+
+
+def test_an_early_lock_of_a_discarded_record_is_let_go() -> None:
+    locks = TabLocks()
+    harness = open_page(lock=locks)
+    harness.controller.handle_message(ORIGIN, True, CREATE)
+    (key,) = [e.key for e in harness.controller.outbox.entries()]
+    harness.controller.discard(key)
+
+    harness.deliver()
+
+    assert harness.network.to(CRM) == []
+    assert harness.controller._early_locks == {}
+    assert locks.held == set()
+
+
+def test_a_record_stored_while_another_is_sent_is_sent_without_waiting_for_a_timeout(
+    harness: Harness,
+) -> None:
+    hanging = HangingCrm()
+    harness.controller._send = hanging
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(harness.controller.run_delivery())
+        harness.controller.handle_message(ORIGIN, True, CREATE)
+        await hanging.started.wait()
+        harness.controller.handle_message(ORIGIN, True, CREATE)  # during the first send
+        hanging.release.set()
+        started = loop.time()
+        while hanging.calls < 2 and loop.time() - started < 5:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        return loop.time() - started
+
+    waited = asyncio.run(scenario())
+
+    assert hanging.calls == 2
+    assert waited < MIN_WAIT_S / 2  # the wake-up was not lost to the loop's own clear()

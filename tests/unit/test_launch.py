@@ -14,13 +14,12 @@ import pytest
 
 from components.config import load_page_config
 from components.errors import ConfigError
-from components.http import HttpResult
+from components.http import HttpResult, with_launch
 from components.launch import (
     LaunchClaims,
     b64url_encode,
     link_request_from_launch,
     read_launch,
-    with_launch,
 )
 from components.link import ActiveChat, LinkRequest
 from proxy import sign

@@ -464,3 +464,48 @@ def test_an_entry_removed_by_another_tab_is_gone(
 
     assert box.get(record.idempotency_key) is None
     assert box.entries() == []
+
+
+class CountingStorage(dict):
+    """A storage that counts full scans (`keys()`), the cost that grew with every event."""
+
+    scans = 0
+
+    def keys(self):  # type: ignore[override]
+        self.scans += 1
+        return super().keys()
+
+
+def test_the_hot_path_does_not_scan_the_whole_storage(clock: Clock) -> None:
+    storage = CountingStorage()
+    box = Outbox(storage, clock=clock, jitter=lambda: 1.0)
+    for n in range(20):
+        record = deal_request(n)
+        box.add(record)
+        assert [e.key for e in box.due()] == [record.idempotency_key]
+        box.claim(record.idempotency_key)
+        box.delivered(record.idempotency_key, CrmAnswer())
+        assert box.next_wake() is None
+        box.hurry()
+
+    assert storage.scans == 1  # the first look only; then the index
+    box.rescan(older_than_s=60)
+    assert storage.scans == 1
+    clock.now += 60
+    box.rescan(older_than_s=60)
+    assert storage.scans == 2
+
+
+def test_a_rescan_finds_what_another_tab_stored_and_forgets_what_it_removed(
+    box: Outbox, storage: dict[str, str], clock: Clock
+) -> None:
+    mine, theirs = deal_request(1), deal_request(2)
+    box.add(mine)
+    assert [e.key for e in box.due()] == [mine.idempotency_key]
+    other_tab = Outbox(storage, clock=clock)
+    other_tab.add(theirs)
+    other_tab.discard(mine.idempotency_key)
+
+    box.rescan()
+
+    assert [e.key for e in box.due()] == [theirs.idempotency_key]

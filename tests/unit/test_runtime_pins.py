@@ -12,6 +12,7 @@ import importlib.util
 import json
 import re
 import tomllib
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -38,12 +39,25 @@ def runtime_dirs() -> dict[str, str]:
     return vendor_runtime().runtime_dirs(npm_pins)
 
 
-def test_pyscript_toml_lists_every_component_module_and_nothing_else() -> None:
-    listed = PYSCRIPT["files"]
-    on_disk = {f"./components/{p.name}" for p in (ROOT / "components").glob("*.py")}
+def test_both_pages_unpack_components_zip_and_nothing_else() -> None:
+    config_page = tomllib.loads((ROOT / "config-page.toml").read_text(encoding="utf-8"))
+    for config in (PYSCRIPT, config_page):
+        assert config["files"] == {"./components.zip": "./components/*"}
+    assert config_page["interpreter"] == PYSCRIPT["interpreter"]
+    # The chat page loads pydantic itself, after the chat is set (components/early.py).
+    assert "packages" not in PYSCRIPT
+    assert config_page["packages"] == ["pydantic", "pyodide-http"]
 
-    assert set(listed) == on_disk
-    assert all(target == source for source, target in listed.items())
+
+def test_components_zip_holds_every_module_compiled() -> None:
+    """What `make setup` built is what components/ holds now (else: run `make setup`)."""
+    built = ROOT / "components.zip"
+    if not built.is_file():
+        pytest.skip("components.zip is built by `make setup`")
+    with zipfile.ZipFile(built) as archive:
+        names = set(archive.namelist())
+    on_disk = {f"{p.stem}.pyc" for p in (ROOT / "components").glob("*.py")}
+    assert names == on_disk
 
 
 def test_runtime_folders_carry_the_pinned_versions() -> None:

@@ -1,0 +1,84 @@
+"""What the page needs before pydantic has loaded: the browser's fetch, and an inbox that keeps
+the chat window's messages until the controller exists (none may be lost in between).
+
+Browser-only, but imports `js` lazily, so CPython can import it (and test `EarlyInbox`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PACKAGES = ["pydantic", "pyodide-http"]  # resolved by the vendored pyodide-lock.json
+MAX_EARLY_MESSAGES = 1000
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class Unreachable(Exception):
+    """No HTTP answer at all: refused connection, CORS, timeout."""
+
+
+async def fetch_text(
+    method: str,
+    url: str,
+    body: str | None = None,
+    headers: dict | None = None,
+    timeout_s: float = 20.0,
+    credentials: str = "omit",  # "same-origin" for the page's own files: a preload matches it
+) -> Answer:
+    import js
+    from pyodide.ffi import create_once_callable, to_js
+
+    abort = js.AbortController.new()
+    timer = js.setTimeout(create_once_callable(lambda: abort.abort()), int(timeout_s * 1000))
+    options = {"method": method, "headers": headers or {}, "credentials": credentials}
+    if body is not None:
+        options["body"] = body
+    options["signal"] = abort.signal
+    try:
+        response = await js.fetch(url, to_js(options, dict_converter=js.Object.fromEntries))
+        return Answer(int(response.status), str(await response.text()))
+    except Exception as error:  # the browser's TypeError/AbortError arrive as JsException
+        raise Unreachable(str(error)) from None
+    finally:
+        js.clearTimeout(timer)
+
+
+async def load_packages() -> None:
+    """pydantic and pyodide-http, from the lock next to pyodide.mjs (vendored or CDN)."""
+    import pyodide_js
+    from pyodide.ffi import to_js
+
+    await pyodide_js.loadPackage(to_js(PACKAGES))
+
+
+class EarlyInbox:
+    """Takes window messages until the controller is ready, then hands them over in order."""
+
+    def __init__(self, limit: int = MAX_EARLY_MESSAGES) -> None:
+        self.pending: list[tuple] = []
+        self.dropped = 0
+        self.limit = limit
+        self.target = None
+
+    def handle_message(self, origin, from_chat_window, data) -> None:
+        if self.target is not None:
+            self.target.handle_message(origin, from_chat_window, data)
+        elif len(self.pending) < self.limit:
+            self.pending.append((origin, from_chat_window, data))
+        else:  # a flood before the page was ready: counted, and said on hand-over
+            self.dropped += 1
+
+    def hand_over(self, controller) -> None:
+        pending, self.pending = self.pending, []
+        for message in pending:
+            controller.handle_message(*message)
+        self.target = controller
