@@ -117,6 +117,7 @@ async def start():
         if url:
             opened = OpenedChat(url)
     await load_packages()
+    js.performance.mark("packages-loaded")  # with chat-src-set and events-ready: see bench/
     await finish(page_url, site, quick is not None, answer, opened)
 
 
@@ -160,6 +161,7 @@ async def finish(page_url, site, asked, answer, opened):
     from components.outbox import STALE_SENDING_S, Outbox
     from components.page_view import DomView, show_config_problem, show_link_problem
 
+    js.performance.mark("app-imported")
     pyodide_http.patch_all()
     if site is None or not site.ok:
         detail = t("problem.settings_unreachable_detail")
