@@ -22,6 +22,10 @@ from components.quick_open import quick_open
 
 document = js.document
 BACKGROUND = set()  # long-running tasks (the delivery loop)
+# With Web Locks, a record left "sending" whose lock is free was finished or abandoned by
+# another tab. Wait a moment before taking it over: localStorage reaches other tabs a little
+# late, and the "delivered" that tab wrote may still be on its way (e2e: two tabs).
+SENDING_GRACE_S = 5.0
 
 
 def message_listener(controller, frame, chat_origin):
@@ -197,7 +201,7 @@ async def finish(page_url, site, asked, answer, opened):
     # Web Locks keep two tabs from sending one record; without them, a tab waits longer
     # before it takes over a record another tab left "sending".
     locks = has_web_locks()
-    outbox = Outbox(LocalStorage(), stale_sending_s=0 if locks else STALE_SENDING_S)
+    outbox = Outbox(LocalStorage(), stale_sending_s=SENDING_GRACE_S if locks else STALE_SENDING_S)
     controller = Controller(
         config, outbox, fetch_send, view, lock=web_lock if locks else only_this_tab
     )
