@@ -34,6 +34,7 @@ from .export import delivery_table, event_table, export_file
 from .gate import origin_of
 from .http import TransportFailure
 from .i18n import t
+from .page_view import element
 
 document = js.document
 HEALTH_TIMEOUT_S = 3.0
@@ -93,28 +94,19 @@ def _listen(node, name, handler) -> None:
     node.addEventListener(name, proxy)
 
 
-def _element(tag, text="", **attributes):
-    node = document.createElement(tag)
-    if text:
-        node.textContent = text
-    for name, value in attributes.items():
-        node.setAttribute(name.replace("_", "-"), value)
-    return node
-
-
 def _panel_parts():
-    head = _element("div", **{"class": "diagnostics-head"})
-    head.append(_element("h2", t("diag.title"), id="diagnostics-title", tabindex="-1"))
+    head = element("div", **{"class": "diagnostics-head"})
+    head.append(element("h2", t("diag.title"), id="diagnostics-title", tabindex="-1"))
     head.append(
-        _element("button", t("diag.refresh"), type="button", data_action="diagnostics-refresh")
+        element("button", t("diag.refresh"), type="button", data_action="diagnostics-refresh")
     )
-    head.append(_element("button", t("diag.close"), type="button", data_action="diagnostics-close"))
-    rows = _element("ul", id="diagnostics-rows", aria_live="polite")
-    exports = _element("div", role="group", aria_label=t("export.title"), **{"class": "exports"})
-    exports.append(_element("span", t("export.title")))
+    head.append(element("button", t("diag.close"), type="button", data_action="diagnostics-close"))
+    rows = element("ul", id="diagnostics-rows", aria_live="polite")
+    exports = element("div", role="group", aria_label=t("export.title"), **{"class": "exports"})
+    exports.append(element("span", t("export.title")))
     for table, fmt in EXPORTS:
         label = t(f"export.{table}_{fmt}")
-        exports.append(_element("button", label, type="button", data_export=f"{table}-{fmt}"))
+        exports.append(element("button", label, type="button", data_export=f"{table}-{fmt}"))
     return head, rows, exports
 
 
@@ -162,13 +154,13 @@ def _rows(config, controller, view, probe) -> list[Row]:
 def _show_rows(rows: list[Row]) -> None:
     items = []
     for row in rows:
-        item = _element("li", data_check=row.check, data_state=row.state)
-        item.append(_element("span", t(f"diag.state.{row.state}"), **{"class": "diag-state"}))
-        item.append(_element("strong", row.label))
-        item.append(_element("span", row.value, **{"class": "diag-value"}))
+        item = element("li", data_check=row.check, data_state=row.state)
+        item.append(element("span", t(f"diag.state.{row.state}"), **{"class": "diag-state"}))
+        item.append(element("strong", row.label))
+        item.append(element("span", row.value, **{"class": "diag-value"}))
         if row.fix:
-            fix = _element("p", **{"class": "diag-fix"})
-            fix.append(_element("b", t("diag.fix")))
+            fix = element("p", **{"class": "diag-fix"})
+            fix.append(element("b", t("diag.fix")))
             fix.append(document.createTextNode(" " + row.fix))
             item.append(fix)
         items.append(item)
@@ -256,7 +248,7 @@ def download(file) -> None:
     options = to_js({"type": file.mime}, dict_converter=js.Object.fromEntries)
     blob = js.Blob.new(to_js([file.text]), options)
     url = js.URL.createObjectURL(blob)
-    link = _element("a", href=url, download=file.filename, hidden="")
+    link = element("a", href=url, download=file.filename, hidden="")
     document.body.append(link)
     link.click()
     link.remove()

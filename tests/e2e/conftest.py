@@ -3,6 +3,7 @@ Chromium that may talk to nothing but loopback."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,3 +214,13 @@ def chat_window(page, demo: Demo, timeout_ms: float = 30_000):
         if time.monotonic() > deadline:
             raise AssertionError(f"no frame at {prefix}… in {[f.url for f in page.frames]}")
         page.wait_for_timeout(50)
+
+
+def new_user() -> str:
+    """A CRM user id of the test's own."""
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def chat_of(user_id: str) -> str:
+    """A WhatsApp chat id of the test's own: a contact record is one per chat, whichever user."""
+    return "7999" + str(int(hashlib.sha256(user_id.encode()).hexdigest(), 16))[:7]

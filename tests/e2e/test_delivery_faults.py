@@ -8,28 +8,17 @@ the page embedded: to the page they are the chat window's own events.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-import uuid
 
 import pytest
-from conftest import Demo, chat_window
+from conftest import Demo, chat_of, chat_window, new_user
 
 CHAT_TYPE = "whatsapp"
 FRAME = 'iframe[data-testid="chat-frame"]'
 RECORDS = "#records li"
 OUTBOX_PREFIX = "wz-outbox:"
-
-
-def new_user() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}"
-
-
-def chat_of(user_id: str) -> str:
-    """A chat of the test's own: a contact record is one per chat, whichever user."""
-    return "7999" + str(int(hashlib.sha256(user_id.encode()).hexdigest(), 16))[:7]
 
 
 def card_query(user_id: str) -> str:

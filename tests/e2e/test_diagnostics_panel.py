@@ -6,14 +6,13 @@ to the page they are the chat window's own events.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import Demo, chat_window
+from conftest import Demo, chat_of, chat_window, new_user
 
 from components.launch import LaunchClaims
 from proxy.launch import sign_launch
@@ -21,14 +20,6 @@ from proxy.launch import sign_launch
 PANEL = "#diagnostics"
 PHONE = "+79161234567"
 PHONE_MASKED = "+7 916 ***-**-67"
-
-
-def new_user() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}"
-
-
-def chat_of(user_id: str) -> str:
-    return "7999" + str(int(hashlib.sha256(user_id.encode()).hexdigest(), 16))[:7]
 
 
 def card_query(user_id: str, extra: str = "") -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 
-from conftest import Demo, chat_window, open_page
+from conftest import Demo, chat_of, chat_window, new_user, open_page
 
 CHAT = "whatsapp:79991234567:Anthony Stone"
 FRAME = 'iframe[data-testid="chat-frame"]'
@@ -17,13 +16,8 @@ def card_query(user_id: str, events: str = "deals,messages", chat: str = CHAT) -
 
 
 def own_chat(user_id: str) -> str:
-    """A chat no other test writes to: its contact record is this test's alone (the CRM
-    keeps one contact per chat, whoever's event made it)."""
-    return f"whatsapp:7999{int(user_id.removeprefix('e2e-'), 16) % 10**7:07d}:Anthony Stone"
-
-
-def new_user() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}"
+    """A chat no other test writes to: its contact record is this test's alone."""
+    return f"whatsapp:{chat_of(user_id)}:Anthony Stone"
 
 
 def wait_for_records(page, demo: Demo, user_id: str, count: int, timeout: float = 30) -> list:
