@@ -10,7 +10,9 @@ from pyodide.ffi import create_proxy
 from components.embed import FORM_FIELDS, EmbedForm, check_embed_url, embed_url, iframe_tag
 from components.errors import ConfigError, LinkError
 from components.http import TransportFailure, send_sync
+from components.i18n import t
 from components.link_client import fetch_link
+from components.page_view import apply_language
 
 document = js.document
 STATE = {"url": "", "config": None}
@@ -48,7 +50,7 @@ def show_result(url, error):
     box = document.getElementById("form-error")
     box.hidden = error is None
     box.textContent = (
-        "" if error is None else f"{FORM_FIELDS.get(error.name, error.name)}: {error.message}"
+        "" if error is None else f"{FORM_FIELDS.get(error.name, error.name)}: {error.localized()}"
     )
     box.dataset.field = "" if error is None else FORM_FIELDS.get(error.name, error.name)
     mark_invalid(None if error is None else FORM_FIELDS.get(error.name))
@@ -91,24 +93,24 @@ def test_proxy(_event):
     try:
         health = send_sync("GET", f"{proxy}/api/health", None, {"Accept": "application/json"}, 10.0)
     except TransportFailure as error:
-        report(
-            "health", False, f"no answer from {proxy} ({error}); check the URL and ALLOWED_ORIGINS"
-        )
+        report("health", False, t("embed.no_answer", proxy=proxy, error=error))
         return
     if not health.ok:
         report("health", False, f"HTTP {health.status}")
         return
     upstream = health.json().get("upstream", {})
     ok = upstream.get("ok", True)
-    report("health", ok, "proxy OK, Wazzup " + ("OK" if ok else str(upstream.get("detail"))))
+    detail = str(upstream.get("detail"))
+    report("health", ok, t("embed.health_ok") if ok else t("embed.health_upstream", detail=detail))
     # Only an unsigned (demo) proxy mints links without a signed launch: try one there.
     if health.json().get("unsigned") is not True or STATE["config"] is None:
         return
     try:
         link = fetch_link(proxy, STATE["config"].link_request)
-        report("link", True, f"a chat link was minted ({link.url.split('?')[0]}…)")
+        report("link", True, t("embed.link_minted", url=link.url.split("?")[0]))
     except LinkError as error:
-        report("link", False, f"{error.title}: {error.detail}")
+        title, detail = error.localized()
+        report("link", False, f"{title}: {detail}")
 
 
 def listen(selector, event, handler):
@@ -118,6 +120,7 @@ def listen(selector, event, handler):
 
 
 pyodide_http.patch_all()
+apply_language(title="embed.title")
 SITE_TEXT = send_sync(
     "GET", urljoin(str(js.location.href), "site.json"), None, {}, 10.0
 ).body.decode()
@@ -128,6 +131,6 @@ listen("#copy-url", "click", copy("embed-url"))
 listen("#copy-tag", "click", copy("iframe-tag"))
 listen("#test-proxy", "click", test_proxy)
 update()
-document.getElementById("status").textContent = "Ready"
+document.getElementById("status").textContent = t("status.ready")
 document.getElementById("status").dataset.state = "ready"
 document.body.dataset.ready = "1"

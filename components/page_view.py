@@ -43,13 +43,13 @@ def browser_languages():
     return [*languages, str(js.navigator.language or "")]
 
 
-def apply_language(site_lang=None):
+def apply_language(site_lang=None, title="page.title"):
     """Choose the page's language (URL `lang`, site.json's, the browser's, English) and say
     every static text of the page in it; returns the language's code."""
     url_lang = url_language(str(js.location.href))
     lang = set_language(choose_language(url_lang, site_lang, *browser_languages()))
     document.documentElement.lang = lang
-    document.title = t("page.title")
+    document.title = t(title)
     for node in document.querySelectorAll("[data-i18n]"):
         node.textContent = t(node.dataset.i18n)
     for node in document.querySelectorAll("[data-i18n-label]"):

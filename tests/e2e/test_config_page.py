@@ -49,3 +49,19 @@ def test_a_bad_chat_is_named_and_marked_live(page, demo, network):
     assert page.locator("#chats").get_attribute("aria-invalid") == "true"
     assert page.locator("#embed-url").inner_text() == ""
     assert network.foreign == []
+
+
+def test_the_form_speaks_the_chosen_language(page, demo):
+    page.goto(f"{demo.page_url}/config.html?lang=ru")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=BOOT_TIMEOUT_MS)
+
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator('label[for="user"]').inner_text() == "ID пользователя"
+    assert page.locator("#test-proxy").inner_text() == "Проверить"
+    page.fill("#user", "u1")
+    page.select_option("#scope", "global")
+    page.fill("#active", "fax:1")
+    error = page.locator("#form-error")
+    error.wait_for()
+    assert "fax" in error.inner_text()
+    assert page.locator("#status").inner_text() == "Готово"
