@@ -22,9 +22,10 @@ from components.quick_open import quick_open
 
 document = js.document
 BACKGROUND = set()  # long-running tasks (the delivery loop)
-# With Web Locks, a record left "sending" whose lock is free was finished or abandoned by
-# another tab. Wait a moment before taking it over: localStorage reaches other tabs a little
-# late, and the "delivered" that tab wrote may still be on its way (e2e: two tabs).
+# A record another tab left "sending" is taken over only after its whole CRM timeout and this
+# much more: localStorage reaches other tabs a little late (the "delivered" that tab wrote may
+# be on its way: e2e, two tabs), and a new record's first attempt starts before its lock is
+# granted (Controller send_at_once).
 SENDING_GRACE_S = 5.0
 
 
@@ -201,9 +202,15 @@ async def finish(page_url, site, asked, answer, opened):
     # Web Locks keep two tabs from sending one record; without them, a tab waits longer
     # before it takes over a record another tab left "sending".
     locks = has_web_locks()
-    outbox = Outbox(LocalStorage(), stale_sending_s=SENDING_GRACE_S if locks else STALE_SENDING_S)
+    grace = config.crm_timeout_s + SENDING_GRACE_S
+    outbox = Outbox(LocalStorage(), stale_sending_s=grace if locks else STALE_SENDING_S)
     controller = Controller(
-        config, outbox, fetch_send, view, lock=web_lock if locks else only_this_tab
+        config,
+        outbox,
+        fetch_send,
+        view,
+        lock=web_lock if locks else only_this_tab,
+        send_at_once=True,  # straight from the event to the CRM (bench: event handling)
     )
     controller.chat_opened(opened.url)
     opened.inbox.hand_over(controller)

@@ -66,9 +66,16 @@ class Controller:
         *,
         new_receipt_id: Callable[[], str] = lambda: secrets.token_hex(8),
         lock: DeliveryLock = only_this_tab,
+        send_at_once: bool = False,
     ) -> None:
+        """`send_at_once`: a new record goes to the CRM straight from the event, not through
+        the delivery loop; only when the outbox leaves a fresh "sending" entry of another tab
+        alone for a while (`Outbox(stale_sending_s=...)`, main.py), which keeps tabs apart
+        while no lock is held yet."""
         self.config = config
         self.outbox = outbox
+        self._send_at_once = send_at_once
+        self._first_attempts: set[asyncio.Future[None]] = set()
         self.last_chat: tuple[str, str, str | None] | None = None  # a link refresh reopens it
         self._send = send
         self._view = view
@@ -114,10 +121,16 @@ class Controller:
         entry, not_kept = None, None
         if self.crm_target is not None:
             try:
-                entry = self.outbox.add(record)
+                entry = self.outbox.add(record, claimed=self._send_at_once)
             except Exception as error:  # storage full or blocked: never lose it without a word
                 not_kept = f"Could not keep the CRM record of this event: {error!r}"[:300]
-        if entry is not None:
+        if entry is not None and self._send_at_once:
+            # Stored as "sending" first: a reload or a crash from here on leaves it to the
+            # delivery loop of this tab or another one, after the grace.
+            attempt = asyncio.ensure_future(self._first_attempt(entry))
+            self._first_attempts.add(attempt)
+            attempt.add_done_callback(self._first_attempts.discard)
+        elif entry is not None:
             # Stored: ask for its delivery lock now, so the browser grants it while the page
             # shows the event and the delivery loop wakes up (bench: a Web Lock round trip
             # was the largest part of the time to the CRM request).
@@ -130,7 +143,7 @@ class Controller:
             self._view.open_link(event.data.entity.link)
         if not_kept is not None:
             self._view.show_note(not_kept)
-        if entry is not None:
+        if entry is not None and not self._send_at_once:  # else its first attempt shows it
             self._show(entry)
         return True
 
@@ -211,6 +224,19 @@ class Controller:
             if entry is None or entry.status not in ("queued", "sending"):
                 async with self._early_locks.pop(key):
                     pass
+
+    async def _first_attempt(self, entry: OutboxEntry) -> None:
+        """A new record's first request, sent without waiting for its lock: the lock is asked
+        for now and held until the answer, so no other tab sends it meanwhile."""
+        lock = self._lock(LOCK_PREFIX + entry.key)
+        try:
+            target = self.crm_target
+            if target is not None:
+                await self._deliver(entry, target)
+        finally:
+            async with lock:
+                pass
+            self._wake.set()  # a failure left it queued: the loop schedules the retry
 
     async def _deliver(self, entry: OutboxEntry, target: str) -> None:
         self._show(entry)

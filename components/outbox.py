@@ -80,10 +80,15 @@ class Outbox:
         self._parsed: dict[str, tuple[str, OutboxEntry]] = {}
         self._scanned_at: float | None = None
 
-    def add(self, record: CrmRecord) -> OutboxEntry | None:
+    def add(self, record: CrmRecord, *, claimed: bool = False) -> OutboxEntry | None:
+        """Store a new record, "queued"; `claimed`: already "sending", for this tab's first
+        attempt at once (other tabs leave a fresh "sending" entry alone: `stale_sending_s`)."""
         if self.get(record.idempotency_key) is not None:
             return None  # same record again: one contact per chat, one record per event
-        entry = OutboxEntry(record=record, updated_at=self._clock())
+        status, attempts = ("sending", 1) if claimed else ("queued", 0)
+        entry = OutboxEntry(
+            record=record, status=status, attempts=attempts, updated_at=self._clock()
+        )
         self._save(entry)
         return entry
 

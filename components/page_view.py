@@ -95,7 +95,7 @@ LOG_KEYS = ("ArrowDown", "ArrowUp", "Home", "End")
 # EventLog) keep every event. Each new row moves every row below it: with 1,000 rows the
 # browser's layout and paint after an event took up to 100 ms and held up the next CRM
 # request (bench: event handling p99).
-LOG_ROWS = 200
+LOG_ROWS = 100
 
 
 def on_log_key(event):

@@ -74,6 +74,15 @@ def wait_ready(page) -> None:
     assert page.locator("body").get_attribute("data-ready") == "1"
 
 
+def wait_all_delivered(page, count: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    statuses = outbox_statuses(page)
+    while not (len(statuses) == count and set(statuses.values()) == {"delivered"}):
+        assert time.monotonic() < deadline, f"not all {count} delivered: {statuses}"
+        page.wait_for_timeout(250)
+        statuses = outbox_statuses(page)
+
+
 def outbox_statuses(page) -> dict[str, str]:
     """key → status of every record in the page's localStorage outbox."""
     raw = page.evaluate(
@@ -133,8 +142,10 @@ def test_events_fired_while_the_crm_is_down_survive_a_reload_and_arrive_once_eac
     took = time.monotonic() - back_up
 
     assert sorted(keys) == sorted(all_keys)  # exactly one row per record
-    wait_for_count(page, f'{RECORDS}[data-status="delivered"]', 2 * half + 1)
-    assert set(outbox_statuses(page).values()) == {"delivered"}
+    # The page lists the newest delivered records only (components/page_view.py LOG_ROWS);
+    # the outbox in localStorage holds every one.
+    wait_all_delivered(page, 2 * half + 1)
+    assert page.locator(f'{RECORDS}:not([data-status="delivered"])').count() == 0
     page.wait_for_timeout(1000)
     assert len(stored_keys(crm, user_id)) == 2 * half + 1
     repeats = crm_stats(crm)["duplicates"] - stats_before["duplicates"]
@@ -306,7 +317,7 @@ def test_host_page_on_the_configured_origin_hears_every_event_and_delivery(page,
     event = messages[1]
     assert event["event"]["type"] == "WZ_CREATE_ENTITY"
     statuses = [m["status"] for m in messages if m["type"] == "delivery"]
-    assert statuses == ["queued", "sending", "delivered"]
+    assert statuses == ["sending", "delivered"]  # sent at once, from the event
     delivered = messages[-1]
     assert delivered["idempotencyKey"] == event["idempotencyKey"]
     assert delivered["answer"]["deal"]["uri"].startswith(f"{crm.crm_url}/deals/")

@@ -152,6 +152,7 @@ def open_page(
     lock: DeliveryLock = only_this_tab,
     clock: Clock | None = None,
     stale_sending_s: float = STALE_SENDING_S,
+    send_at_once: bool = False,
 ) -> Harness:
     view, network, clock = ListView(), FakeNetwork(), clock or Clock()
     storage = {} if storage is None else storage
@@ -163,6 +164,7 @@ def open_page(
         view,
         new_receipt_id=lambda: f"{tab}-receipt-{next(receipts)}",
         lock=lock,
+        send_at_once=send_at_once,
     )
     controller.chat_opened(LINK)
     return Harness(controller, view, network, clock, storage)
@@ -857,3 +859,62 @@ def test_a_record_stored_while_another_is_sent_is_sent_without_waiting_for_a_tim
 
     assert hanging.calls == 2
     assert waited < MIN_WAIT_S / 2  # the wake-up was not lost to the loop's own clear()
+
+
+async def settled() -> None:
+    for _ in range(20):  # let the first attempt's task run to its end
+        await asyncio.sleep(0)
+
+
+def test_sent_at_once_a_new_record_goes_out_from_the_event_itself() -> None:
+    page = open_page(send_at_once=True)
+
+    async def scenario() -> None:
+        page.controller.handle_message(ORIGIN, True, CREATE)
+        (entry,) = page.controller.outbox.entries()
+        assert (entry.status, entry.attempts) == ("sending", 1)  # stored before it is sent
+        await settled()
+
+    asyncio.run(scenario())
+
+    assert len(page.network.to(CRM)) == 1  # no delivery loop ran
+    (entry,) = page.controller.outbox.entries()
+    assert entry.status == "delivered"
+
+
+def test_a_first_attempt_that_fails_is_retried_by_the_loop() -> None:
+    page = open_page(send_at_once=True)
+    page.network.script(CRM, answer(503, {"detail": "down"}))
+
+    async def scenario() -> None:
+        page.controller.handle_message(ORIGIN, True, CREATE)
+        await settled()
+        (entry,) = page.controller.outbox.entries()
+        assert (entry.status, entry.attempts) == ("queued", 1)
+        page.clock.now += 3600
+        await page.controller.deliver_due()
+
+    asyncio.run(scenario())
+
+    assert len(page.network.to(CRM)) == 2
+    assert page.controller.outbox.entries()[0].status == "delivered"
+
+
+def test_another_tab_leaves_a_fresh_first_attempt_alone() -> None:
+    storage: dict[str, str] = {}
+    locks, clock = TabLocks(), Clock()
+    first = open_page(storage=storage, tab="a", lock=locks, clock=clock, send_at_once=True)
+    other = open_page(storage=storage, tab="b", lock=locks, clock=clock, stale_sending_s=5)
+
+    async def scenario() -> None:
+        first.controller.handle_message(ORIGIN, True, CREATE)  # its task has not run yet
+        await other.controller.deliver_due()
+        assert other.network.to(CRM) == []  # "sending" for less than the grace
+        await settled()
+
+    asyncio.run(scenario())
+
+    assert len(first.network.to(CRM)) == 1
+    clock.now += 60
+    other.deliver()
+    assert other.network.to(CRM) == []  # delivered meanwhile: nothing left to take over
