@@ -152,8 +152,6 @@ def chat_url(answer):
 
 async def finish(page_url, site, asked, answer, opened):
     # Imported now: they need pydantic, which the chat did not wait for.
-    import pyodide_http
-
     from components import bridge
     from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
     from components.config import load_page_config
@@ -167,7 +165,6 @@ async def finish(page_url, site, asked, answer, opened):
     from components.page_view import DomView, show_config_problem, show_link_problem
 
     js.performance.mark("app-imported")
-    pyodide_http.patch_all()
     if site is None or not site.ok:
         detail = t("problem.settings_unreachable_detail")
         if site is not None:
@@ -190,6 +187,9 @@ async def finish(page_url, site, asked, answer, opened):
                 raise unreachable(config.proxy_url)
             link_from_answer(answer.status, answer.text)  # raises what went wrong
         if opened is None:
+            import pyodide_http  # urllib through the browser, for this fallback only
+
+            pyodide_http.patch_all()
             set_status(t("status.linking"), "linking")
             send = with_launch(send_sync, config.launch_token)
             opened = OpenedChat(fetch_link(config.proxy_url, config.link_request, send=send).url)

@@ -9,8 +9,6 @@ CPython: httpx) — see `components/browser.py`.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +45,11 @@ AsyncSend = Callable[[str, str, bytes | None, dict[str, str], float], Awaitable[
 def send_sync(
     method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float = 20.0
 ) -> HttpResult:
+    # Imported here: urllib.request (http.client, email, ...) costs the page ~30 ms at start,
+    # and only the configuration page and the page's fallback path send this way.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=headers, method=method)
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
