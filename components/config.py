@@ -224,10 +224,15 @@ def parse_chat(spec: str, name: str = "chat") -> ChatFilter:
 
 
 def parse_active(spec: str | None, channel_id: str | None) -> ActiveChat | None:
-    if not spec:
-        return ActiveChat(channel_id=channel_id) if channel_id else None
-    chat = parse_chat(spec, "active")
-    return ActiveChat(channel_id=channel_id, chat_type=chat.chat_type, chat_id=chat.chat_id)
+    chat = parse_chat(spec, "active") if spec else None
+    if chat is None and not channel_id:
+        return None
+    try:
+        if chat is None:
+            return ActiveChat(channel_id=channel_id)
+        return ActiveChat(channel_id=channel_id, chat_type=chat.chat_type, chat_id=chat.chat_id)
+    except ValidationError as error:  # the chat passed parse_chat: the channel is what is wrong
+        raise ConfigError("channel", describe_validation_error(error)) from None
 
 
 def parse_events(spec: str) -> set[str]:

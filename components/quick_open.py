@@ -44,7 +44,12 @@ URL_PARAMS = frozenset(
     }
 )
 # Values the full path allows; anything else is left to it, to be refused with its message.
-CHOICES = {"lang": LANGUAGES, "theme": ("light", "dark", "auto"), "mask": ("on", "off")}
+# (An empty lang or theme means the default, as there.)
+CHOICES = {
+    "lang": ("", *LANGUAGES),
+    "theme": ("", "light", "dark", "auto"),
+    "mask": ("on", "off"),
+}
 LAUNCH_PARAM = "launch"
 SET_BY_LAUNCH = ("user", "userName", "scope", "chat", "events")
 EVENT_SWITCHES = frozenset({"deals", "messages"})

@@ -284,3 +284,10 @@ def test_empty_site_json_object_uses_built_in_defaults() -> None:
 
     assert (site.proxy_url, site.crm_mode, site.crm_timeout_s) == ("", "direct", 15.0)
     assert site.defaults.scope == "global"
+
+
+def test_a_too_long_channel_is_an_error_naming_channel() -> None:
+    error = config_error("?user=7&scope=global&channel=" + "c" * 101)
+
+    assert error.name == "channel"
+    assert "100 characters" in error.message
