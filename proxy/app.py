@@ -33,7 +33,7 @@ from starlette.routing import Route
 from components.entities import MAX_ENTITIES_PER_REQUEST, Contact, Deal
 from components.events import describe_validation_error
 from components.link import LinkRequest, ProxyMode
-from components.problems import PROBLEM_CONTENT_TYPE, Problem
+from components.problems import Problem
 from components.records import record_json_schema
 
 from .launch import LaunchRefused, launch_gate
@@ -42,7 +42,7 @@ from .linkcheck import origin as origin_of_link
 from .logs import install_redaction
 from .ratelimit import ClientRateLimit, FixedWindowLimiter, upstream_budget_hook
 from .relay import crm_relay
-from .security import BodySizeLimit, install_launch_redaction, page_headers
+from .security import BodySizeLimit, install_launch_redaction, page_headers, problem_response
 from .settings import Settings
 from .static import page_file_response
 from .transport import upstream_client
@@ -205,15 +205,6 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         return page_file_response(request, settings.static_dir, html_headers, settings.site_config)
 
     return app
-
-
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(
-        problem.to_wire(),
-        status_code=problem.status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=headers,
-    )
 
 
 def json_body_doc(schema: dict[str, Any]) -> dict[str, Any]:

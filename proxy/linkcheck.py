@@ -24,6 +24,7 @@ from components.link import LinkCheck, LinkStatus
 from components.problems import Problem
 
 from .clients import SharedClient
+from .security import problem_response
 from .settings import Settings
 
 CHECK_PATH = "/api/link/check"
@@ -87,5 +88,6 @@ def link_check(settings: Settings, http: httpx.AsyncClient | None = None) -> API
 
 
 def refused(title: str, detail: str) -> Response:
-    problem = Problem(title=title, status=400, detail=detail, code="VALIDATION_FAILED")
-    return JSONResponse(problem.to_wire(), 400, media_type="application/problem+json")
+    return problem_response(
+        Problem(title=title, status=400, detail=detail, code="VALIDATION_FAILED")
+    )
