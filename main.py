@@ -10,12 +10,11 @@ Every rule lives in components/; this file only wires them to the page.
 
 import asyncio
 import gc
-import json
 
 import js
 from pyodide.ffi import create_proxy
 
-from components.early import EarlyInbox, Unreachable, fetch_text, load_packages
+from components.early import EarlyInbox, Unreachable, fetch_text, load_packages, post_link
 from components.i18n import t
 from components.page_view import apply_language, embed_chat, set_status, show_problem
 from components.quick_open import quick_open
@@ -128,12 +127,8 @@ async def start():
 
 async def request_link(quick):
     """The proxy's answer to the quick link request, or None when it is unreachable."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if quick.launch_token:
-        headers["Authorization"] = f"Bearer {quick.launch_token}"
-    body = json.dumps(quick.body, separators=(",", ":"))
     try:
-        return await fetch_text("POST", f"{quick.proxy_url}/api/link", body, headers)
+        return await post_link(quick.proxy_url, quick.body, quick.launch_token)
     except Unreachable:
         return None
 
@@ -213,7 +208,9 @@ async def finish(page_url, site, asked, answer, opened):
         send_at_once=True,  # straight from the event to the CRM (bench: event handling)
     )
     controller.chat_opened(opened.url)
-    opened.inbox.hand_over(controller)
+    dropped = opened.inbox.hand_over(controller)
+    if dropped:
+        view.show_note(t("note.early_dropped", count=dropped))
     js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it
     js.window.addEventListener(
         "storage", create_proxy(lambda event: controller.storage_changed(event.key or None))

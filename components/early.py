@@ -6,6 +6,7 @@ Browser-only, but imports `js` lazily, so CPython can import it (and test `Early
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 PACKAGES = ["pydantic", "pyodide-http"]  # resolved by the vendored pyodide-lock.json
@@ -52,6 +53,16 @@ async def fetch_text(
         js.clearTimeout(timer)
 
 
+async def post_link(proxy_url: str, body: dict, launch_token: str | None) -> Answer:
+    """`POST /api/link` with the browser's fetch (the v3 link request `body`), presenting the
+    signed launch when there is one; raises Unreachable."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if launch_token:
+        headers["Authorization"] = f"Bearer {launch_token}"
+    text = json.dumps(body, separators=(",", ":"))
+    return await fetch_text("POST", f"{proxy_url}/api/link", text, headers)
+
+
 async def load_packages() -> None:
     """pydantic and pyodide-http, from the lock next to pyodide.mjs (vendored or CDN)."""
     import pyodide_js
@@ -74,11 +85,13 @@ class EarlyInbox:
             self.target.handle_message(origin, from_chat_window, data)
         elif len(self.pending) < self.limit:
             self.pending.append((origin, from_chat_window, data))
-        else:  # a flood before the page was ready: counted, and said on hand-over
+        else:  # a flood before the page was ready: counted, and said after the hand-over
             self.dropped += 1
 
-    def hand_over(self, controller) -> None:
+    def hand_over(self, controller) -> int:
+        """Returns how many messages beyond the limit were dropped, for the page to say."""
         pending, self.pending = self.pending, []
         for message in pending:
             controller.handle_message(*message)
         self.target = controller
+        return self.dropped

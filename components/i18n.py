@@ -211,6 +211,7 @@ EN = {
     "embed.health_ok": "proxy OK, Wazzup OK",
     "embed.health_upstream": "proxy OK, Wazzup: {detail}",
     "embed.link_minted": "a chat link was minted ({url}…)",
+    "note.early_dropped": "{count} window messages came before the page was ready: dropped.",
 }
 
 RU = {
@@ -408,6 +409,7 @@ RU = {
     "embed.health_ok": "прокси работает, Wazzup работает",
     "embed.health_upstream": "прокси работает, Wazzup: {detail}",
     "embed.link_minted": "ссылка на чат получена ({url}…)",
+    "note.early_dropped": "{count} сообщений окна пришли до готовности страницы и отброшены.",
 }
 
 ES = {
@@ -607,6 +609,7 @@ ES = {
     "embed.health_ok": "proxy OK, Wazzup OK",
     "embed.health_upstream": "proxy OK, Wazzup: {detail}",
     "embed.link_minted": "se obtuvo un enlace de chat ({url}…)",
+    "note.early_dropped": "{count} mensajes llegaron antes de estar lista la página: descartados.",
 }
 
 PT = {
@@ -805,6 +808,7 @@ PT = {
     "embed.health_ok": "proxy OK, Wazzup OK",
     "embed.health_upstream": "proxy OK, Wazzup: {detail}",
     "embed.link_minted": "um link de chat foi obtido ({url}…)",
+    "note.early_dropped": "{count} mensagens chegaram antes de a página ficar pronta: descartadas.",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "es": ES, "pt": PT}

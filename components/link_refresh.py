@@ -13,7 +13,7 @@ import asyncio
 import json
 from contextlib import suppress
 
-from .early import Unreachable, fetch_text
+from .early import Unreachable, fetch_text, post_link
 from .errors import LinkError
 from .i18n import t
 from .link import LinkStatus
@@ -76,9 +76,5 @@ async def link_state(proxy_url: str, url: str) -> str:
 
 
 async def fresh_link(config, request) -> str:
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if config.launch_token:
-        headers["Authorization"] = f"Bearer {config.launch_token}"
-    body = json.dumps(request.to_v3(), separators=(",", ":"))
-    answer = await fetch_text("POST", f"{config.proxy_url}/api/link", body, headers)
+    answer = await post_link(config.proxy_url, request.to_v3(), config.launch_token)
     return link_from_answer(answer.status, answer.text).url
