@@ -10,13 +10,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from demo.servers import first_silent
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("page", "sandbox", "crm")
@@ -87,20 +86,11 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
 
 
 def _wait_until_up(urls: list[str], processes: list[tuple[subprocess.Popen, Path]]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    pending = list(urls)
-    while pending and time.monotonic() < deadline:
-        if any(process.poll() is not None for process, _ in processes):
-            break
-        try:
-            urllib.request.urlopen(pending[0], timeout=2).close()
-            pending.pop(0)
-        except urllib.error.HTTPError:
-            pending.pop(0)  # it answered: it is up
-        except OSError:
-            time.sleep(0.2)
-    if pending:
+    silent = first_silent(
+        urls, lambda: all(p.poll() is None for p, _ in processes), START_TIMEOUT_S
+    )
+    if silent is not None:
         logs = "\n".join(
             f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}" for _, log in processes
         )
-        raise StackFailed(f"servers did not start ({pending[0]} not answering):\n{logs}")
+        raise StackFailed(f"servers did not start ({silent} not answering):\n{logs}")

@@ -14,6 +14,9 @@ import asyncio
 import contextlib
 import signal
 import socket
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -154,3 +157,22 @@ def _handling_signals(stop: Callable[[], None]) -> Iterator[None]:
         for sig in signals:
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)
+
+
+def first_silent(
+    urls: Sequence[str], still_running: Callable[[], bool], timeout_s: float = 60.0
+) -> str | None:
+    """For a caller that started servers in other processes: the first of `urls` that has not
+    answered within `timeout_s` (any HTTP status is an answer), or None once all have. Gives
+    up early when `still_running()` says the servers' process has exited."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(urls)
+    while pending and time.monotonic() < deadline and still_running():
+        try:
+            urllib.request.urlopen(pending[0], timeout=2).close()
+            pending.pop(0)
+        except urllib.error.HTTPError:
+            pending.pop(0)  # it answered: it is up
+        except OSError:
+            time.sleep(0.2)
+    return pending[0] if pending else None

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 from ensure_browser import find_system_chromium, playwright_chromium  # noqa: E402
 
+from demo.servers import first_silent  # noqa: E402
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -92,22 +94,11 @@ class Demo:
 
 
 def _wait_until_up(urls: list[str], process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    pending = list(urls)
-    while pending and time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            urllib.request.urlopen(pending[0], timeout=2).close()
-            pending.pop(0)
-        except urllib.error.HTTPError:
-            pending.pop(0)  # it answered: it is up
-        except OSError:
-            time.sleep(0.2)
-    if pending:
+    silent = first_silent(urls, lambda: process.poll() is None)
+    if silent is not None:
         process.kill()
         output = log_path.read_text(errors="replace")[-4000:]
-        pytest.fail(f"demo servers did not start ({pending[0]} not answering):\n{output}")
+        pytest.fail(f"demo servers did not start ({silent} not answering):\n{output}")
 
 
 @pytest.fixture(scope="session")
