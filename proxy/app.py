@@ -32,13 +32,13 @@ from starlette.routing import Route
 
 from components.entities import MAX_ENTITIES_PER_REQUEST, Contact, Deal
 from components.events import describe_validation_error
+from components.gate import origin_of
 from components.link import LinkRequest, ProxyMode
 from components.problems import Problem
 from components.records import record_json_schema
 
 from .launch import LaunchRefused, launch_gate
 from .linkcheck import link_check
-from .linkcheck import origin as origin_of_link
 from .logs import install_redaction
 from .ratelimit import ClientRateLimit, FixedWindowLimiter, upstream_budget_hook
 from .relay import crm_relay
@@ -134,7 +134,7 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         except Exception:
             admission.release()  # nothing was minted: the launch may be used again
             raise
-        minted_origins.add(origin_of_link(link.url))  # /api/link/check may open these
+        minted_origins.add(origin_of(link.url))  # /api/link/check may open these
         # The link carries a token: never cache it anywhere.
         return JSONResponse(link.to_wire(), headers={"Cache-Control": "no-store"})
 

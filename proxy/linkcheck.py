@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from components.events import describe_validation_error
+from components.gate import origin_of
 from components.link import LinkCheck, LinkStatus
 from components.problems import Problem
 
@@ -34,16 +35,11 @@ EXPIRED_STATUSES = frozenset({401, 403, 404, 410})
 WAZZUP_SUFFIX = ".wazzup24.com"
 
 
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
 def checkable(url: str, settings: Settings, minted: set[str]) -> bool:
     parts = urlsplit(url)
     if parts.username or parts.password:
         return False
-    if origin(url) in minted or origin(url) == origin(settings.wazzup_base_url):
+    if origin_of(url) in minted or origin_of(url) == origin_of(settings.wazzup_base_url):
         return True
     host = (parts.hostname or "").lower()
     return parts.scheme == "https" and host.endswith(WAZZUP_SUFFIX)
