@@ -12,35 +12,28 @@ from .http import MAX_ANSWER_BYTES, HttpResult, TransportFailure
 async def fetch_send(
     method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float
 ) -> HttpResult:
-    """Non-blocking HTTP with a timeout, for CRM delivery (a hanging CRM must not freeze)."""
+    """Non-blocking HTTP with a timeout, for CRM delivery (a hanging CRM must not freeze).
+    The request leaves before the first wait: a task started eagerly sends it at once."""
     import js
-    from pyodide.ffi import create_once_callable
-    from pyodide.http import pyfetch
 
-    controller = js.AbortController.new()
-    timer = js.setTimeout(create_once_callable(lambda: controller.abort()), int(timeout * 1000))
+    from .early import browser_fetch
+
+    text = body.decode() if body is not None else None
     try:
-        response = await pyfetch(
-            url,
-            method=method,
-            headers=headers,
-            body=body.decode() if body is not None else None,
-            signal=controller.signal,
-            credentials="omit",
-            cache="no-store",
-        )
-        headers_out = {key.lower(): value for key, value in dict(response.headers).items()}
+        response = await browser_fetch(method, url, text, headers, timeout, cache="no-store")
+        entries = js.Object.fromEntries(response.headers).to_py()
+        headers_out = {key.lower(): value for key, value in entries.items()}
         declared = headers_out.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-            controller.abort()  # do not download a body we will not read
+            if response.body:
+                response.body.cancel()  # do not download a body we will not read
             return HttpResult(response.status, b"", headers_out, truncated=True)
-        data = await response.bytes()
-    except Exception as error:  # AbortError, TypeError: Failed to fetch (network or CORS)
+        data = (await response.arrayBuffer()).to_bytes()
+    except Exception as error:  # TimeoutError, TypeError: Failed to fetch (network or CORS)
         name = getattr(error, "name", "") or type(error).__name__
-        reason = f"no answer within {timeout:g} s" if "Abort" in str(error) + name else str(error)
+        timed_out = "Timeout" in str(error) + name
+        reason = f"no answer within {timeout:g} s" if timed_out else str(error)
         raise TransportFailure(reason[:200]) from None
-    finally:
-        js.clearTimeout(timer)
     truncated = len(data) > MAX_ANSWER_BYTES
     return HttpResult(response.status, data[:MAX_ANSWER_BYTES], headers_out, truncated)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Callable
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any, Protocol
 
@@ -28,7 +29,7 @@ from .events import OpenEntityEvent, WazzupEvent
 from .gate import accept_message, origin_of
 from .http import AsyncSend, TransportFailure, json_body
 from .outbox import PREFIX, Outbox, OutboxEntry
-from .records import CrmAnswer, record_from_event
+from .records import CrmAnswer, CrmRecord, record_from_event
 from .render import event_rows
 
 CRM_RELAY_PATH = "/api/crm/records"
@@ -38,6 +39,15 @@ IDLE_WAIT_S = 15.0  # look again now and then: a tab that closed mid-send left w
 RESCAN_S = 10.0  # how old the outbox's last full scan of the storage may get
 
 DeliveryLock = Callable[[str], AbstractAsyncContextManager[bool]]
+
+
+def start_now(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+    """A task that runs its first steps now, in the caller, up to its first real wait (an
+    eager task): the CRM request leaves inside the event's handler, not one turn later.
+    Python 3.11 has no eager tasks: there it starts on the next turn."""
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)
+    return asyncio.ensure_future(coroutine)
 
 
 @asynccontextmanager
@@ -118,34 +128,61 @@ class Controller:
             return False
         record = record_from_event(event, receipt_id=self._new_receipt_id())
         self.last_chat = (event.data.chat_type, event.data.chat_id, event.data.channel_id)
-        entry, not_kept = None, None
+        entry, request, not_kept = None, None, None
         if self.crm_target is not None:
-            try:
-                entry = self.outbox.add(record, claimed=self._send_at_once)
-            except Exception as error:  # storage full or blocked: never lose it without a word
-                not_kept = f"Could not keep the CRM record of this event: {error!r}"[:300]
-        if entry is not None and self._send_at_once:
-            # Stored as "sending" first: a reload or a crash from here on leaves it to the
-            # delivery loop of this tab or another one, after the grace.
-            attempt = asyncio.ensure_future(self._first_attempt(entry))
-            self._first_attempts.add(attempt)
-            attempt.add_done_callback(self._first_attempts.discard)
-        elif entry is not None:
-            # Stored: ask for its delivery lock now, so the browser grants it while the page
-            # shows the event and the delivery loop wakes up (bench: a Web Lock round trip
-            # was the largest part of the time to the CRM request).
-            with suppress(Exception):  # no early lock: the loop asks for it as before
-                self._early_locks[entry.key] = self._lock(LOCK_PREFIX + entry.key)
-            self._wake.set()
+            entry, request, not_kept = self._keep(record, self.crm_target)
         self._view.show_event(record.idempotency_key, event, event_rows(event))
         self._view.post_to_parent(bridge.event_message(event, record.idempotency_key))
         if isinstance(event, OpenEntityEvent) and event.data.entity.link:
             self._view.open_link(event.data.entity.link)
         if not_kept is not None:
             self._view.show_note(not_kept)
-        if entry is not None and not self._send_at_once:  # else its first attempt shows it
+        if entry is not None:
             self._show(entry)
+        if request is not None:
+            self._follow(entry, request)
         return True
+
+    def _follow(self, entry: OutboxEntry | None, request: asyncio.Future[Delivered]) -> None:
+        """See a first request through: its lock is asked for once the request is on its way
+        and held until the answer, so no other tab sends it meanwhile."""
+        if entry is None:  # not kept: nothing to record of the answer
+            request.add_done_callback(lambda done: done.cancelled() or done.exception())
+            return
+        lock = self._lock(LOCK_PREFIX + entry.key)
+        attempt = asyncio.ensure_future(self._first_attempt(entry, request, lock))
+        self._first_attempts.add(attempt)
+        attempt.add_done_callback(self._first_attempts.discard)
+
+    def _keep(
+        self, record: CrmRecord, target: str
+    ) -> tuple[OutboxEntry | None, asyncio.Future[Delivered] | None, str | None]:
+        """Store a new record and, with `send_at_once`, send it: (its entry or None when it
+        is there already, its first request or None, a note when it could not be stored)."""
+        request = None
+        if self._send_at_once and self.outbox.get(record.idempotency_key) is None:
+            # The request leaves now, inside the event's handler, and the record is stored
+            # right after, in the same turn: nothing runs between the two, so a reload or a
+            # crash finds it stored, "sending", for the delivery loop of this tab or another
+            # one, after the grace (bench: storing first was a third of the event's time).
+            request = start_now(self._deliver_request(record, target))
+        try:
+            entry = self.outbox.add(record, claimed=self._send_at_once)
+        except Exception as error:  # storage full or blocked: never lose it without a word
+            sent = " (sent once, not retried)" if request is not None else ""
+            return (
+                None,
+                request,
+                f"Could not keep the CRM record of this event{sent}: {error!r}"[:300],
+            )
+        if entry is not None and not self._send_at_once:
+            # Stored: ask for its delivery lock now, so the browser grants it while the page
+            # shows the event and the delivery loop wakes up (bench: a Web Lock round trip
+            # was the largest part of the time to the CRM request).
+            with suppress(Exception):  # no early lock: the loop asks for it as before
+                self._early_locks[entry.key] = self._lock(LOCK_PREFIX + entry.key)
+            self._wake.set()
+        return entry, request, None
 
     def retry(self, key: str) -> None:
         self._show(self.outbox.retry(key))
@@ -225,14 +262,15 @@ class Controller:
                 async with self._early_locks.pop(key):
                     pass
 
-    async def _first_attempt(self, entry: OutboxEntry) -> None:
-        """A new record's first request, sent without waiting for its lock: the lock is asked
-        for now and held until the answer, so no other tab sends it meanwhile."""
-        lock = self._lock(LOCK_PREFIX + entry.key)
+    async def _first_attempt(
+        self,
+        entry: OutboxEntry,
+        request: Awaitable[Delivered],
+        lock: AbstractAsyncContextManager[bool],
+    ) -> None:
+        """A new record's first request, sent before its lock was asked for (`handle_message`)."""
         try:
-            target = self.crm_target
-            if target is not None:
-                await self._deliver(entry, target)
+            await self._settle(entry, request)
         finally:
             async with lock:
                 pass
@@ -240,10 +278,15 @@ class Controller:
 
     async def _deliver(self, entry: OutboxEntry, target: str) -> None:
         self._show(entry)
+        await self._settle(entry, self._deliver_request(entry.record, target))
+
+    def _deliver_request(self, record: CrmRecord, target: str) -> Coroutine[Any, Any, Delivered]:
+        return deliver(record, url=target, send=self._send, timeout=self.config.crm_timeout_s)
+
+    async def _settle(self, entry: OutboxEntry, request: Awaitable[Delivered]) -> None:
+        """Wait for a record's request and store and show how it ended."""
         try:
-            delivered: Delivered = await deliver(
-                entry.record, url=target, send=self._send, timeout=self.config.crm_timeout_s
-            )
+            delivered = await request
         except DeliveryError as error:
             self._show(self.outbox.failed(entry.key, error))
             self._hurry_on_success = True
