@@ -52,6 +52,11 @@ class LocalStorage(MutableMapping[str, str]):
             raise KeyError(key)
         return value
 
+    def get(self, key: str, default: str | None = None) -> str | None:
+        # One call and no KeyError: the outbox asks for every new record (bench: event handling).
+        value = self._storage.getItem(key)
+        return default if value is None else value
+
     def __setitem__(self, key: str, value: str) -> None:
         self._storage.setItem(key, value)
 

@@ -14,7 +14,7 @@ pass a fake.
 from __future__ import annotations
 
 import asyncio
-import secrets
+import random
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -22,14 +22,14 @@ from typing import Any, Protocol
 
 from . import bridge
 from .config import PageConfig
-from .delivery import Delivered, deliver
+from .delivery import Delivered, deliver, deliver_body
 from .entities import Contact, Deal
 from .errors import DeliveryError, EventRejected, TransientDelivery
 from .events import OpenEntityEvent, WazzupEvent
 from .gate import accept_message, origin_of
 from .http import AsyncSend, TransportFailure, json_body
 from .outbox import PREFIX, Outbox, OutboxEntry
-from .records import CrmAnswer, CrmRecord, record_from_event
+from .records import CrmAnswer, CrmRecord, record_wire
 from .render import event_rows
 
 CRM_RELAY_PATH = "/api/crm/records"
@@ -74,7 +74,9 @@ class Controller:
         send: AsyncSend,
         view: View,
         *,
-        new_receipt_id: Callable[[], str] = lambda: secrets.token_hex(8),
+        # Tells two identical clicks apart; it need not be secret (os.urandom is a call into
+        # JavaScript on the page, slower at times: bench, event handling).
+        new_receipt_id: Callable[[], str] = lambda: f"{random.getrandbits(64):016x}",
         lock: DeliveryLock = only_this_tab,
         send_at_once: bool = False,
     ) -> None:
@@ -126,13 +128,14 @@ class Controller:
             self._view.show_rejected(rejection.reason)
             self._view.post_to_parent(bridge.rejected_message(rejection.reason))
             return False
-        record = record_from_event(event, receipt_id=self._new_receipt_id())
+        wire = record_wire(event, receipt_id=self._new_receipt_id())
+        key = wire["idempotencyKey"]
         self.last_chat = (event.data.chat_type, event.data.chat_id, event.data.channel_id)
         entry, request, not_kept = None, None, None
         if self.crm_target is not None:
-            entry, request, not_kept = self._keep(record, self.crm_target)
-        self._view.show_event(record.idempotency_key, event, event_rows(event))
-        self._view.post_to_parent(bridge.event_message(event, record.idempotency_key))
+            entry, request, not_kept = self._keep(key, wire, self.crm_target)
+        self._view.show_event(key, event, event_rows(event))
+        self._view.post_to_parent(bridge.event_message(event, key))
         if isinstance(event, OpenEntityEvent) and event.data.entity.link:
             self._view.open_link(event.data.entity.link)
         if not_kept is not None:
@@ -155,19 +158,24 @@ class Controller:
         attempt.add_done_callback(self._first_attempts.discard)
 
     def _keep(
-        self, record: CrmRecord, target: str
+        self, key: str, wire: dict[str, Any], target: str
     ) -> tuple[OutboxEntry | None, asyncio.Future[Delivered] | None, str | None]:
-        """Store a new record and, with `send_at_once`, send it: (its entry or None when it
-        is there already, its first request or None, a note when it could not be stored)."""
+        """Store a new record (`wire`: its wire form) and, with `send_at_once`, send it: (its
+        entry or None when it is there already, its first request or None, a note when it
+        could not be stored)."""
         request = None
-        if self._send_at_once and self.outbox.get(record.idempotency_key) is None:
+        if self._send_at_once and self.outbox.get(key) is None:
             # The request leaves now, inside the event's handler, and the record is stored
             # right after, in the same turn: nothing runs between the two, so a reload or a
             # crash finds it stored, "sending", for the delivery loop of this tab or another
-            # one, after the grace (bench: storing first was a third of the event's time).
-            request = start_now(self._deliver_request(record, target))
+            # one, after the grace. Sent as written, before the model is built (bench: the
+            # model and the storage were most of the time from the event to the request).
+            send = deliver_body(
+                key, json_body(wire), url=target, send=self._send, timeout=self.config.crm_timeout_s
+            )
+            request = start_now(send)
         try:
-            entry = self.outbox.add(record, claimed=self._send_at_once)
+            entry = self.outbox.add(CrmRecord.model_validate(wire), claimed=self._send_at_once)
         except Exception as error:  # storage full or blocked: never lose it without a word
             sent = " (sent once, not retried)" if request is not None else ""
             return (

@@ -36,13 +36,21 @@ class Delivered:
 
 
 async def deliver(record: CrmRecord, *, url: str, send: AsyncSend, timeout: float) -> Delivered:
+    body = json_body(record.to_wire())
+    return await deliver_body(record.idempotency_key, body, url=url, send=send, timeout=timeout)
+
+
+async def deliver_body(
+    key: str, body: bytes, *, url: str, send: AsyncSend, timeout: float
+) -> Delivered:
+    """`deliver` for a record already written out (its idempotency key and JSON body)."""
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",
-        IDEMPOTENCY_HEADER: record.idempotency_key,
+        IDEMPOTENCY_HEADER: key,
     }
     try:
-        result = await send("POST", url, json_body(record.to_wire()), headers, timeout)
+        result = await send("POST", url, body, headers, timeout)
     except TransportFailure as failure:
         raise TransientDelivery(f"CRM not reachable: {failure}"[:MAX_REASON]) from None
     if result.ok:
