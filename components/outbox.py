@@ -1,4 +1,5 @@
-"""The outbox: every record is stored before its first attempt and kept until delivered.
+"""The outbox: every record is stored by the time its first attempt is under way (in the same
+turn: Controller) and kept until delivered.
 
 Pure logic over a string key-value store (the browser's localStorage, a dict in tests)::
 

@@ -800,6 +800,23 @@ def test_a_record_that_cannot_be_stored_is_said_so_on_the_page() -> None:
     ]
 
 
+def test_sent_at_once_a_record_that_cannot_be_stored_still_goes_out_once() -> None:
+    page = open_page(storage=FullStorage(), send_at_once=True)
+
+    async def scenario() -> None:
+        page.controller.handle_message(ORIGIN, True, CREATE)
+        await settled()
+
+    asyncio.run(scenario())
+
+    (request,) = page.network.to(CRM)  # its request had left before storing failed
+    assert request["json"]["kind"] == "deal_request"
+    assert page.view.notes == [
+        "Could not keep the CRM record of this event (sent once, not retried): "
+        "OSError('QuotaExceededError: the quota has been exceeded')"
+    ]
+
+
 def test_the_delivery_lock_is_asked_for_as_soon_as_the_record_is_stored() -> None:
     asked: list[str] = []
     locks = TabLocks()
