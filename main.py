@@ -146,16 +146,14 @@ def chat_url(answer):
 
 
 async def finish(page_url, site, asked, answer, opened):
-    # Imported now: they need pydantic, which the chat did not wait for.
+    # Imported now: they need pydantic, which the chat did not wait for. What handling events
+    # does not need (the diagnostics panel, the link's refresh and the fallback link request)
+    # is imported once events are handled, or when it is needed (bench: events ready).
     from components import bridge
     from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
     from components.config import load_page_config
     from components.controller import Controller, only_this_tab
-    from components.diagnostics_view import install_diagnostics
     from components.errors import ConfigError, LinkError
-    from components.http import send_sync, with_launch
-    from components.link_client import fetch_link, link_from_answer, unreachable
-    from components.link_refresh import keep_link_fresh
     from components.outbox import STALE_SENDING_S, Outbox
     from components.page_view import DomView, show_config_problem, show_link_problem
 
@@ -173,10 +171,16 @@ async def finish(page_url, site, asked, answer, opened):
         return
     apply_language(config.lang)
     controller = view = None  # set below; the diagnostics panel works before and without them
-    install_diagnostics(config, lambda: controller, lambda: view)
+
+    def diagnostics():
+        from components.diagnostics_view import install_diagnostics
+
+        install_diagnostics(config, lambda: controller, lambda: view)
 
     BACKGROUND.add(asyncio.ensure_future(warn_if_unsigned(config.proxy_url)))
     try:
+        if opened is None:
+            from components.link_client import fetch_link, link_from_answer, unreachable
         if asked and opened is None:  # never ask twice: a launch token mints one link
             if answer is None:
                 raise unreachable(config.proxy_url)
@@ -184,11 +188,14 @@ async def finish(page_url, site, asked, answer, opened):
         if opened is None:
             import pyodide_http  # urllib through the browser, for this fallback only
 
+            from components.http import send_sync, with_launch
+
             pyodide_http.patch_all()
             set_status(t("status.linking"), "linking")
             send = with_launch(send_sync, config.launch_token)
             opened = OpenedChat(fetch_link(config.proxy_url, config.link_request, send=send).url)
     except LinkError as error:
+        diagnostics()
         show_link_problem(error)
         return
 
@@ -212,6 +219,9 @@ async def finish(page_url, site, asked, answer, opened):
     if dropped:
         view.show_note(t("note.early_dropped", count=dropped))
     js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it
+    diagnostics()
+    from components.link_refresh import keep_link_fresh
+
     js.window.addEventListener(
         "storage", create_proxy(lambda event: controller.storage_changed(event.key or None))
     )
