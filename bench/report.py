@@ -154,6 +154,10 @@ def markdown_table(r: Results, checks: list[Check]) -> str:
         f"warm = a reload {p['settle_s']:g} s after the first load; event handling: "
         f"{p['events']} events one at a time; proxy: {p['requests']} requests._",
     ]
+    if m.get("renderer_crashes"):
+        rows[-1] = rows[-1][:-1] + (
+            f"; Chromium's renderer crashed {m['renderer_crashes']} time(s), each load done again._"
+        )
     return "\n".join(rows) + "\n"
 
 
