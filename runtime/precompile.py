@@ -165,22 +165,41 @@ def compile_wheel(src: str, dst: str, hot: set[str], cold: ColdZip) -> tuple[int
     return counts[0], counts[1]
 
 
-def app_zip(src_dir: str, dst: str, mount: str) -> int:
+def app_zip(src_dir: str, dst: str, mount: str, caches: list[list[str]] | None = None) -> int:
     """The app's package as one zip for PyScript's `[files]` (one request instead of one per
-    module), unpacked at `mount`: bytecode only, like the stdlib (`x.py` -> `x.pyc`), so the
-    page imports instead of compiling and fetches no source; tracebacks name file and line."""
+    module), unpacked in the folder above `mount`: bytecode only, like the stdlib (`x.py` ->
+    `components/x.pyc`), so the page imports instead of compiling and fetches no source;
+    tracebacks name file and line.
+
+    `caches`: [SRC_DIR, MOUNT] pairs of packages that arrive as source by other means
+    (PyScript writes its own `pyscript` package at start): their bytecode goes in as
+    `pyscript/__pycache__/x.cpython-314.pyc`, unchecked hash-based, which Python takes in
+    place of compiling the source it finds next to it."""
     modules = sorted(Path(src_dir).glob("*.py"))
+    package = Path(mount).name
+    count = 0
     with zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as out:
         for module in modules:
             code = pyc(module.read_bytes(), f"{mount}/{module.name}")
-            out.writestr(stored(module.name[:-3] + ".pyc"), code)
-    return len(modules)
+            out.writestr(stored(f"{package}/{module.name[:-3]}.pyc"), code)
+            count += 1
+        for cache_src, cache_mount in caches or []:
+            tag = sys.implementation.cache_tag
+            cached = Path(cache_mount).name
+            for module in sorted(Path(cache_src).glob("*.py")):
+                code = pyc(module.read_bytes(), f"{cache_mount}/{module.name}")
+                out.writestr(stored(f"{cached}/__pycache__/{module.stem}.{tag}.pyc"), code)
+                count += 1
+    return count
 
 
 def main(argv: list[str], hot: dict[str, list[str]]) -> int:
     """`hot`: {"stdlib": [...], "site": [...]}, the files loaded at start; empty: all."""
     parser = argparse.ArgumentParser(prog="precompile")
     parser.add_argument("--app-zip", nargs=3, metavar=("SRC_DIR", "OUT", "MOUNT"))
+    parser.add_argument(
+        "--pycache", nargs=2, action="append", default=[], metavar=("SRC_DIR", "MOUNT")
+    )
     parser.add_argument("--stdlib", nargs=2, metavar=("IN", "OUT"))
     parser.add_argument("--wheel", nargs=2, action="append", default=[], metavar=("IN", "OUT"))
     parser.add_argument("--cold", help="the zip of modules left out")
@@ -188,7 +207,7 @@ def main(argv: list[str], hot: dict[str, list[str]]) -> int:
     parser.add_argument("--report", help="write what stays hot and what goes cold (JSON)")
     args = parser.parse_args(argv)
     if args.app_zip:
-        count = app_zip(*args.app_zip)
+        count = app_zip(*args.app_zip, caches=args.pycache)
         print(f"precompile: {Path(args.app_zip[1]).name}: {count} modules")
     if not args.stdlib:
         return 0

@@ -76,6 +76,11 @@ COLD_ZIP = "python_cold.zip"  # runtime/cold_modules.py fetches it on first use
 # it into its working folder, /home/pyodide (scripts/vendor_runtime.py build_app_zip).
 APP_ZIP = REPO / "components.zip"
 APP_MOUNT = "/home/pyodide/components"
+# PyScript writes its `pyscript` package there as source at every start and compiles it; the
+# app zip brings its bytecode along (`pyscript/__pycache__/`). The exact sources come with the
+# npm package, as the module PyScript's build generates from them.
+PYSCRIPT_SOURCES = "@pyscript/core/src/stdlib/pyscript.js"
+PYSCRIPT_MOUNT = "/home/pyodide/pyscript"
 # Modules the page loads at start that following its imports under Node does not find:
 # PyScript's own Python imports html (pyscript.display), and pyodide-http decodes synchronous
 # responses as ISO-8859-15 (its way to read bytes). A miss costs a download, never an error
@@ -452,20 +457,27 @@ def precompile(node_modules: Path, pyodide_dir: Path, wheels: list[Path]) -> dic
 
 def build_app_zip(node_modules: Path | None = None) -> None:
     """components.zip: the page's modules with their bytecode, compiled by Pyodide under Node
-    (runtime/precompile.py app_zip). Rebuilt whenever a module (or the compiler) changes."""
-    sources = sorted((REPO / "components").glob("*.py"))
-    digest = hashlib.sha256()
-    for path in [*sources, RUNTIME / "precompile.py", RUNTIME / "pins.toml"]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    marker = BUILD / "components.zip.sha256"
-    if APP_ZIP.is_file() and marker.is_file() and marker.read_text() == digest.hexdigest():
-        return
+    (runtime/precompile.py app_zip), and the bytecode of PyScript's own `pyscript` package.
+    Rebuilt whenever a module (or the compiler, or PyScript) changes."""
     if node_modules is None:
         node_modules = BUILD / "npm" / "node_modules"
         if not (node_modules / "pyodide").is_dir():
             node_modules = npm_install()
+    sources = sorted((REPO / "components").glob("*.py"))
+    pyscript_js = node_modules / PYSCRIPT_SOURCES
+    digest = hashlib.sha256()
+    for path in [*sources, RUNTIME / "precompile.py", RUNTIME / "pins.toml", pyscript_js]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    marker = BUILD / "components.zip.sha256"
+    if APP_ZIP.is_file() and marker.is_file() and marker.read_text() == digest.hexdigest():
+        return
     work = fresh_dir(BUILD / "app-zip")
+    pyscript_dir = work / "pyscript"
+    pyscript_dir.mkdir()
+    for name, source in pyscript_package(pyscript_js).items():
+        (pyscript_dir / name).write_text(source, encoding="utf-8")
     job = ["--app-zip", str(REPO / "components"), str(work / APP_ZIP.name), APP_MOUNT]
+    job += ["--pycache", str(pyscript_dir), PYSCRIPT_MOUNT]
     log(f"compiling {len(sources)} modules of components/ into {APP_ZIP.name} ...")
     run([node(), str(PRECOMPILE), str(node_modules), "--", *job], REPO, "components.zip")
     for sibling in (
@@ -478,6 +490,18 @@ def build_app_zip(node_modules: Path | None = None) -> None:
     compress_files([APP_ZIP])
     shutil.rmtree(work, ignore_errors=True)
     marker.write_text(digest.hexdigest())
+
+
+def pyscript_package(module: Path) -> dict[str, str]:
+    """{"__init__.py": source, ...} of PyScript's `pyscript` package, from the generated
+    `export default {"pyscript": {...}};` module (JSON after its first `export default`)."""
+    text = module.read_text(encoding="utf-8")
+    marker = "export default "
+    if marker not in text:
+        raise VendorError(f"{module}: no `export default` (has PyScript's build changed?)")
+    body = text[text.index(marker) + len(marker) :].strip().removesuffix(";")
+    package = json.loads(body)["pyscript"]
+    return {name: source for name, source in package.items() if isinstance(source, str)}
 
 
 def compress(folders: list[Path]) -> None:

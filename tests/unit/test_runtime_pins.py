@@ -42,7 +42,7 @@ def runtime_dirs() -> dict[str, str]:
 def test_both_pages_unpack_components_zip_and_nothing_else() -> None:
     config_page = tomllib.loads((ROOT / "config-page.toml").read_text(encoding="utf-8"))
     for config in (PYSCRIPT, config_page):
-        assert config["files"] == {"./components.zip": "./components/*"}
+        assert config["files"] == {"./components.zip": "./*"}
     assert config_page["interpreter"] == PYSCRIPT["interpreter"]
     # The chat page loads pydantic itself, after the chat is set (components/early.py).
     assert "packages" not in PYSCRIPT
@@ -56,8 +56,12 @@ def test_components_zip_holds_every_module_compiled() -> None:
         pytest.skip("components.zip is built by `make setup`")
     with zipfile.ZipFile(built) as archive:
         names = set(archive.namelist())
-    on_disk = {f"{p.stem}.pyc" for p in (ROOT / "components").glob("*.py")}
-    assert names == on_disk
+    on_disk = {f"components/{p.stem}.pyc" for p in (ROOT / "components").glob("*.py")}
+    assert {name for name in names if name.startswith("components/")} == on_disk
+    # And the bytecode of PyScript's own package, which it writes as source at start.
+    cached = {name for name in names if name.startswith("pyscript/__pycache__/")}
+    assert "pyscript/__pycache__/__init__.cpython-314.pyc" in cached
+    assert names == on_disk | cached
 
 
 def test_runtime_folders_carry_the_pinned_versions() -> None:
