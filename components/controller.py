@@ -286,10 +286,10 @@ class Controller:
 
     async def _deliver(self, entry: OutboxEntry, target: str) -> None:
         self._show(entry)
-        await self._settle(entry, self._deliver_request(entry.record, target))
-
-    def _deliver_request(self, record: CrmRecord, target: str) -> Coroutine[Any, Any, Delivered]:
-        return deliver(record, url=target, send=self._send, timeout=self.config.crm_timeout_s)
+        timeout = self.config.crm_timeout_s
+        await self._settle(
+            entry, deliver(entry.record, url=target, send=self._send, timeout=timeout)
+        )
 
     async def _settle(self, entry: OutboxEntry, request: Awaitable[Delivered]) -> None:
         """Wait for a record's request and store and show how it ended."""
