@@ -131,3 +131,16 @@ def test_precompiled_runtime_files_are_revalidated_not_immutable() -> None:
         assert cache_control(f"/vendor/{folder}/{name}") == REVALIDATE, name
     for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs"):
         assert cache_control(f"/vendor/{folder}/{name}") == RUNTIME_CACHE, name
+
+
+def test_every_preload_of_the_page_names_a_file_it_serves() -> None:
+    """A preload of a file that is gone (a PyScript upgrade renames its hashed chunks) would
+    cost a request and a 404 on every load, and speed nothing up."""
+    from proxy.static import resolve_page_file
+
+    hrefs = re.findall(r'<link rel="(?:module)?preload" href="([^"]+)"', INDEX)
+    assert "pyscript.toml" in hrefs and len(hrefs) >= 8
+    if not (ROOT / "vendor" / runtime_dirs()["pyodide"]).is_dir():
+        hrefs = [href for href in hrefs if not href.startswith("vendor/")]
+    for href in hrefs:
+        assert resolve_page_file(ROOT, href) is not None, f"index.html preloads {href}: no such file"
