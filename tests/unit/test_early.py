@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from components.early import EarlyInbox
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from components.early import PYDANTIC_STDLIB, EarlyInbox
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Recorder:
@@ -32,3 +41,22 @@ def test_a_flood_before_the_page_is_ready_is_capped_and_counted() -> None:
 
     assert inbox.hand_over(controller) == 2
     assert [data for _, _, data in controller.seen] == ["0", "1", "2"]
+
+
+def test_the_stdlib_imported_during_the_wheel_wait_is_what_pydantic_and_the_page_import() -> None:
+    """A name pydantic no longer imports would be wasted time; check it still is imported."""
+    code = "import sys, components.controller; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    imported = set(out.stdout.split())
+    assert imported, out.stderr
+    assert set(PYDANTIC_STDLIB) <= imported
+
+
+def test_the_stdlib_imported_during_the_wheel_wait_is_in_the_zip_pyodide_loads_at_start() -> None:
+    """Not in python_cold.zip: importing one from there would be a download the page waits on."""
+    stdlib = sorted(ROOT.glob("vendor/pyodide-*/python_stdlib.zip"))
+    if not stdlib:
+        pytest.skip("vendor/ is built by `make setup`")
+    names = set(zipfile.ZipFile(stdlib[0]).namelist())
+    for module in PYDANTIC_STDLIB:
+        assert {f"{module}.pyc", f"{module}/__init__.pyc"} & names, module
