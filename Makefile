@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 RUNTIME := vendor/.vendor-stamp.json
 
-.PHONY: demo test unit e2e bench serve sandbox lint format setup browser clean dist
+.PHONY: demo test unit e2e bench screenshots serve sandbox lint format setup browser clean dist
 
 demo: setup ## run the proxy, the Wazzup sandbox and the sample CRM on 127.0.0.1
 	$(BIN)/python -m demo
@@ -21,6 +21,9 @@ e2e: setup browser ## run the end-to-end tests only
 
 bench: setup browser ## time the page against stock PyScript and plain JS (bench/results/)
 	$(BIN)/python -m bench
+
+screenshots: setup browser ## retake the README's screenshots (docs/screenshots/) from the real page
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e/test_page_screenshots.py -k screenshot_of
 
 serve: setup ## run the proxy in production mode (signed launches), configured by env
 	$(BIN)/python -m proxy

@@ -1,8 +1,12 @@
 """Light and dark, sidebar and full width: the README's screenshots, taken from the real page
-after a message and a deal request, and the accessibility of the event log."""
+after a message and a deal request, and the accessibility of the event log.
+
+The pictures go to build/screenshots/, so a test run leaves the tree clean; `make screenshots`
+(UPDATE_SCREENSHOTS=1) writes them over the README's, in docs/screenshots/."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -11,7 +15,7 @@ import pytest
 from conftest import ROOT, Demo, chat_window, open_page
 
 FRAME = 'iframe[data-testid="chat-frame"]'
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / ("docs" if os.environ.get("UPDATE_SCREENSHOTS") else "build") / "screenshots"
 SIZES = {"sidebar": {"width": 360, "height": 780}, "full": {"width": 1280, "height": 800}}
 
 
