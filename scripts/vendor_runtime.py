@@ -466,7 +466,8 @@ def build_app_zip(node_modules: Path | None = None) -> None:
     sources = sorted((REPO / "components").glob("*.py"))
     pyscript_js = node_modules / PYSCRIPT_SOURCES
     digest = hashlib.sha256()
-    for path in [*sources, RUNTIME / "precompile.py", RUNTIME / "pins.toml", pyscript_js]:
+    compiler = [PRECOMPILE, RUNTIME / "precompile.py", RUNTIME / "pins.toml", pyscript_js]
+    for path in [*sources, *compiler]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     marker = BUILD / "components.zip.sha256"
     if APP_ZIP.is_file() and marker.is_file() and marker.read_text() == digest.hexdigest():
