@@ -181,11 +181,11 @@ async def finish(page_url, site, asked, answer, opened):
     try:
         if opened is None:
             from components.link_client import fetch_link, link_from_answer, unreachable
-        if asked and opened is None:  # never ask twice: a launch token mints one link
-            if answer is None:
-                raise unreachable(config.proxy_url)
-            link_from_answer(answer.status, answer.text)  # raises what went wrong
-        if opened is None:
+
+            if asked:  # never ask twice: a launch token mints one link
+                if answer is None:
+                    raise unreachable(config.proxy_url)
+                link_from_answer(answer.status, answer.text)  # raises what went wrong
             import pyodide_http  # urllib through the browser, for this fallback only
 
             from components.http import send_sync, with_launch

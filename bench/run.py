@@ -91,15 +91,14 @@ def load_twice_counting_crashes(pw, chromium: str, spec, measure_bytes: bool, ma
     """browser.load_twice, tried again once if Chromium's renderer crashed: a rare crash (seen
     about once in 200 loads here, of our page and not reproduced alone) must not void a run of
     several minutes. Every crash is counted in the results' `machine.renderer_crashes`."""
-    for attempt in (1, 2):
-        try:
-            return browser.load_twice(pw, chromium, spec, measure_bytes=measure_bytes)
-        except PlaywrightError as error:
-            if "crashed" not in str(error) or attempt == 2:
-                raise
-            machine["renderer_crashes"] = machine.get("renderer_crashes", 0) + 1
-            log(f"{spec.name}: Chromium's renderer crashed ({error}); loading again")
-    raise AssertionError("unreachable")
+    try:
+        return browser.load_twice(pw, chromium, spec, measure_bytes=measure_bytes)
+    except PlaywrightError as error:
+        if "crashed" not in str(error):
+            raise
+        machine["renderer_crashes"] = machine.get("renderer_crashes", 0) + 1
+        log(f"{spec.name}: Chromium's renderer crashed ({error}); loading again")
+    return browser.load_twice(pw, chromium, spec, measure_bytes=measure_bytes)
 
 
 def measure(stack, chromium: str, args: argparse.Namespace) -> report.Results:

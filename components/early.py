@@ -108,13 +108,13 @@ async def load_packages() -> None:
     import pyodide_js
     from pyodide.ffi import to_js
 
+    # pydantic looks for plugins at its first validator, in the entry points of every
+    # distribution on sys.path (opening every zip there): 6 ms in the page, for no plugin.
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     # No sha256 check of the wheels against the lock: both come from the same place (this site,
     # or the same CDN), so the check guards nothing an attacker there could not change too, and
     # hashing 6.7 MB in the page costs about 40 ms before events are handled (make bench).
     # A damaged wheel still fails loudly: zipfile checks every CRC-32 as it unpacks.
-    # pydantic looks for plugins at its first validator, in the entry points of every
-    # distribution on sys.path (opening every zip there): 6 ms in the page, for no plugin.
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     loading = pyodide_js.loadPackage(to_js(PACKAGES), to_js({"checkIntegrity": False}))
     await asyncio.sleep(0)  # Pyodide asks for the wheels
     for name in PYDANTIC_STDLIB:
