@@ -28,6 +28,40 @@ PYDANTIC_STDLIB = (
     "zoneinfo",
 )
 MAX_EARLY_MESSAGES = 1000
+# The set-up step moves each wheel's WebAssembly out into a file of its own and names it in
+# the lock, under this tool (scripts/vendor_runtime.py split_dynlibs). Installed from the wheel,
+# pydantic-core's 4.7 MB was compiled anew on every load; compileStreaming lets Chromium keep
+# it compiled between loads (make bench: about 55 ms less to events ready, warm). A lock
+# without the entry (Pyodide's CDN) loads its wheels as they are.
+LOCK_TOOL = "wazzup-chat-window"
+_PRELOAD_SOURCE = """
+const module = pyodide._module;  // Emscripten's: its loader takes an instantiated library
+const load = async (url, path) => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  const wasm = (response.headers.get("Content-Type") ?? "").startsWith("application/wasm")
+    ? await WebAssembly.compileStreaming(response)
+    : await WebAssembly.compile(await response.arrayBuffer());
+  const library = { loadAsync: true, nodelete: true };
+  const exports = await module.loadWebAssemblyModule(wasm, library, path, {});
+  module.preloadedWasm[path] = exports;  // for Python's import, which opens it synchronously
+  return exports;
+};
+return (async () => {
+  await pyodide.loadPackage([], { messageCallback() {} });  // the lock has been read
+  const loads = [];
+  for (const entry of Object.values(pyodide.lockfile.packages)) {
+    for (const [member, file] of Object.entries(entry.tool?.[tool]?.dynlibs ?? {})) {
+      const path = module.PATH.normalize(`${sitePackages}/${member}`);
+      const url = new URL(file, new URL(pyodide.lockfileBaseUrl, location.href)).href;
+      module.preloadedWasm[path] = load(url, path);  // the wheel's install waits for it
+      loads.push(module.preloadedWasm[path]);
+    }
+  }
+  return { ready: Promise.all(loads) };
+})();
+"""
+_preload_dynlibs = None  # the JavaScript function above (made on first use)
 
 
 @dataclass(frozen=True)
@@ -105,12 +139,19 @@ async def post_link(proxy_url: str, body: dict, launch_token: str | None) -> Ans
 
 async def load_packages() -> None:
     """pydantic and pyodide-http, from the lock next to pyodide.mjs (vendored or CDN)."""
+    import sysconfig
+
+    import js
     import pyodide_js
     from pyodide.ffi import to_js
 
     # pydantic looks for plugins at its first validator, in the entry points of every
     # distribution on sys.path (opening every zip there): 6 ms in the page, for no plugin.
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    global _preload_dynlibs
+    if _preload_dynlibs is None:
+        _preload_dynlibs = js.Function.new("pyodide", "tool", "sitePackages", _PRELOAD_SOURCE)
+    preloads = await _preload_dynlibs(pyodide_js, LOCK_TOOL, sysconfig.get_path("purelib"))
     # No sha256 check of the wheels against the lock: both come from the same place (this site,
     # or the same CDN), so the check guards nothing an attacker there could not change too, and
     # hashing 6.7 MB in the page costs about 40 ms before events are handled (make bench).
@@ -120,6 +161,13 @@ async def load_packages() -> None:
     for name in PYDANTIC_STDLIB:
         importlib.import_module(name)
     await loading
+    try:
+        await preloads.ready
+    except Exception as error:  # the browser's or Pyodide's error, as a JsException
+        raise RuntimeError(f"{error} (`make setup` vendors the runtime again)") from None
+    missing = [name for name in PACKAGES if not js.Object.hasOwn(pyodide_js.loadedPackages, name)]
+    if missing:  # Pyodide only logs a package it could not load: say it where it shows
+        raise RuntimeError(f"could not load {', '.join(missing)}: see the browser's console")
 
 
 class EarlyInbox:

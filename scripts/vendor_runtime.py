@@ -20,6 +20,9 @@ What makes the page fast is built here:
   imports under Node: runtime/trace_imports.py) moves to python_cold.zip, fetched on first
   import by a finder installed as sitecustomize (runtime/cold_modules.py): fewer bytes and a
   smaller zip to open at start, and still every module importable;
+- each wheel's WebAssembly (pydantic-core's 4.7 MB) moves out into a file of its own, named
+  in the lock (split_dynlibs), so the page compiles it with compileStreaming, which Chromium
+  keeps compiled between loads;
 - every vendored file that compresses gets a `.br` (Node's brotli, runtime/compress.mjs) and a
   `.gz` sibling, which the proxy (or any static host with gzip_static/brotli_static) sends.
 
@@ -86,6 +89,10 @@ PYSCRIPT_MOUNT = "/home/pyodide/pyscript"
 # responses as ISO-8859-15 (its way to read bytes). A miss costs a download, never an error
 # (runtime/cold_modules.py), and shows as a "cold-modules-loaded" mark `make bench` reports.
 EXTRA_HOT = ("html", "encodings.iso8859_15")
+# Where the lock names the WebAssembly split out of a wheel: the package entry's
+# tool["wazzup-chat-window"]["dynlibs"] (components/early.py LOCK_TOOL reads it).
+LOCK_TOOL = "wazzup-chat-window"
+WASM_MAGIC = b"\0asm"
 COMPRESS = RUNTIME / "compress.mjs"
 # Compressed siblings are kept only when they save at least this much, for files this big.
 MIN_SAVING = 0.10
@@ -398,6 +405,41 @@ def check_imports(wheels: list[Path], lock: dict) -> None:
 
 
 # ------------------------------------------------------------------ speed-ups
+def split_dynlibs(wheels: list[Path]) -> dict[str, dict[str, str]]:
+    """Move every shared library out of its wheel into a `.wasm` file of its own next to it,
+    leaving an empty file of the same name in the wheel, where Python's import looks for it.
+
+    Pyodide compiles a library it unpacks from a wheel anew on every load; the page compiles
+    the `.wasm` with WebAssembly.compileStreaming instead, which Chromium keeps compiled between
+    loads, and hands it to Pyodide's loader before the wheel is installed (components/early.py).
+    Returns {package: {path inside site-packages: file name}}, for the lock.
+    """
+    split: dict[str, dict[str, str]] = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as z:
+            members = z.infolist()
+            libraries = [m for m in members if m.filename.endswith(".so")]
+            if not libraries:
+                continue
+            dist, version = wheel.name.split("-")[:2]
+            files: dict[str, str] = {}
+            staged = wheel.with_name(wheel.name + ".split")
+            with zipfile.ZipFile(staged, "w") as out:
+                for member in members:
+                    data = z.read(member)
+                    if member in libraries:
+                        if not data.startswith(WASM_MAGIC):
+                            raise VendorError(f"{wheel.name}: {member.filename} is not WebAssembly")
+                        name = f"{dist}-{version}-{Path(member.filename).stem}.wasm"
+                        (wheel.parent / name).write_bytes(data)
+                        files[member.filename] = name
+                        data = b""
+                    out.writestr(member, data)
+        os.replace(staged, wheel)
+        split[canon(dist)] = files
+    return split
+
+
 def node() -> str:
     path = shutil.which("node")
     if not path:
@@ -595,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
     lock = build_lock(npm_lock, wheels, npm_pins["pyodide"])
     check_imports(wheels, lock)
     split = precompile(node_modules, pyodide_dir, wheels)
+    for name, files in split_dynlibs(wheels).items():
+        lock["packages"][name]["tool"][LOCK_TOOL] = {"dynlibs": files}
+        log(f"{name}: WebAssembly served on its own as {', '.join(files.values())}")
     check_imports(wheels, {"packages": {}})
     for entry in lock["packages"].values():  # the lock names what is served: the rewritten
         entry["sha256"] = sha256_file(pyodide_dir / entry["file_name"])

@@ -217,3 +217,22 @@ def test_upstream_refusal_is_explained_in_plain_words(page, demo):
     problem = page.locator("#problem")
     assert "NO_SUCH_ACCOUNT" in problem.inner_text()
     assert "WAZZUP_API_KEY" in problem.inner_text()
+
+
+def test_missing_runtime_webassembly_is_named_on_the_page(page, demo):
+    # pydantic-core's WebAssembly is its own file (scripts/vendor_runtime.py split_dynlibs):
+    # a host that did not copy it gets the file named, not a page that never gets ready.
+    page.route("**/pydantic_core-*.wasm", lambda route: route.fulfill(status=404, body="gone"))
+    open_page(page, demo, card_query(new_user()))
+    detail = page.locator("#problem-detail").inner_text()
+    assert "pydantic_core-" in detail and "HTTP 404" in detail
+    assert "make setup" in detail
+    assert page.locator("#status").get_attribute("data-state") == "error"
+
+
+def test_configuration_page_names_missing_runtime_webassembly(page, demo):
+    page.route("**/pydantic_core-*.wasm", lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(f"{demo.page_url}/config.html")
+    status = page.locator('#status[data-state="error"]')
+    status.wait_for(timeout=60_000)
+    assert "HTTP 404" in status.inner_text()

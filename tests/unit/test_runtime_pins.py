@@ -44,9 +44,10 @@ def test_both_pages_unpack_components_zip_and_nothing_else() -> None:
     for config in (PYSCRIPT, config_page):
         assert config["files"] == {"./components.zip": "./*"}
     assert config_page["interpreter"] == PYSCRIPT["interpreter"]
-    # The chat page loads pydantic itself, after the chat is set (components/early.py).
+    # Both pages load pydantic themselves (components/early.py): the chat page after the chat
+    # is set, and both with pydantic-core's WebAssembly compiled from Chromium's cache.
     assert "packages" not in PYSCRIPT
-    assert config_page["packages"] == ["pydantic", "pyodide-http"]
+    assert "packages" not in config_page
 
 
 def test_components_zip_holds_every_module_compiled() -> None:
@@ -145,3 +146,66 @@ def test_every_preload_of_the_page_names_a_file_it_serves() -> None:
         hrefs = [href for href in hrefs if not href.startswith(built_by_setup)]
     for href in hrefs:
         assert resolve_page_file(ROOT, href) is not None, f"index.html preloads {href}: not there"
+
+
+def test_set_up_moves_webassembly_out_of_a_wheel_and_leaves_a_placeholder(tmp_path) -> None:
+    vendor = vendor_runtime()
+    wasm = b"\0asm\x01\0\0\0" + bytes(range(256)) * 4
+    member = "pkg_core/_pkg_core.cpython-314-wasm32-emscripten.so"
+    wheel = tmp_path / "pkg_core-1.2.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("pkg_core/__init__.py", "from ._pkg_core import *\n")
+        z.writestr(member, wasm)
+    pure = tmp_path / "pure-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(pure, "w") as z:
+        z.writestr("pure/__init__.py", "")
+    pure_bytes = pure.read_bytes()
+
+    split = vendor.split_dynlibs([wheel, pure])
+
+    name = "pkg_core-1.2.3-_pkg_core.cpython-314-wasm32-emscripten.wasm"
+    assert split == {"pkg-core": {member: name}}
+    assert (tmp_path / name).read_bytes() == wasm
+    with zipfile.ZipFile(wheel) as z:
+        assert z.read(member) == b""  # where Python's import finds the extension module
+        assert z.read("pkg_core/__init__.py") == b"from ._pkg_core import *\n"
+    assert pure.read_bytes() == pure_bytes  # no library: the wheel is left as it was
+
+
+def test_set_up_refuses_a_shared_library_that_is_not_webassembly(tmp_path) -> None:
+    vendor = vendor_runtime()
+    wheel = tmp_path / "native-1.0-cp314-cp314-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("native/_native.so", b"\x7fELF" + bytes(64))
+    with pytest.raises(vendor.VendorError, match="not WebAssembly"):
+        vendor.split_dynlibs([wheel])
+
+
+def test_the_page_reads_the_lock_entry_the_set_up_step_writes() -> None:
+    from components.early import LOCK_TOOL
+
+    assert vendor_runtime().LOCK_TOOL == LOCK_TOOL
+
+
+def test_vendored_webassembly_is_split_out_named_in_the_lock_and_served_as_wasm() -> None:
+    from proxy.static import MEDIA_TYPES, RUNTIME_CACHE, cache_control
+
+    folder = ROOT / "vendor" / runtime_dirs()["pyodide"]
+    if not folder.is_dir():
+        pytest.skip("the runtime is not vendored (make setup)")
+    lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+    named = {}
+    for entry in lock["packages"].values():
+        split = entry["tool"].get(vendor_runtime().LOCK_TOOL, {}).get("dynlibs", {})
+        for member, file in split.items():
+            named[member] = file
+            with zipfile.ZipFile(folder / entry["file_name"]) as z:
+                assert z.read(member) == b"", f"{member} is still in {entry['file_name']}"
+            assert (folder / file).read_bytes()[:4] == b"\0asm"
+            assert MEDIA_TYPES[Path(file).suffix] == "application/wasm"  # compileStreaming
+            assert cache_control(f"/vendor/{folder.name}/{file}") == RUNTIME_CACHE
+    assert any(member.startswith("pydantic_core/") for member in named)
+    for wheel in folder.glob("*.whl"):  # no library left in a wheel, compiled on every load
+        with zipfile.ZipFile(wheel) as z:
+            libraries = [i for i in z.infolist() if i.filename.endswith(".so") and i.file_size]
+        assert not libraries, f"{wheel.name} still holds {libraries[0].filename}"
