@@ -28,30 +28,27 @@ BACKGROUND = set()  # long-running tasks (the delivery loop)
 SENDING_GRACE_S = 5.0
 
 
-def message_listener(controller, frame, chat_origin):
-    # The chat window's own messages are recognised and written out as text in one call to
-    # JavaScript (bench: event handling); only the others are looked at again, for the reason
-    # they are refused. Any window may post a huge message: only the chat window's is read.
-    # PyScript's core needs `Function` anyway (CSP 'unsafe-eval').
-    chat_text = js.Function.new("e", "f", "o", CHAT_TEXT_SOURCE)
-    sent_by_frame = js.Function.new("e", "f", "return e.source === f.contentWindow;")
-
-    def on_message(event):
-        text = chat_text(event, frame, chat_origin)
-        if text is False:  # not the chat window's: rejected on origin or source, unread
-            origin = str(event.origin)
-            controller.handle_message(origin, sent_by_frame(event, frame) is True, None)
-        else:  # text, or null when it could not be written out (rejected as malformed)
-            controller.handle_message(chat_origin, True, text if isinstance(text, str) else None)
-
-    return create_proxy(on_message)
+def message_listener(inbox, frame, chat_origin):
+    """The window's "message" listener: a JavaScript function that tells the chat window's
+    messages apart and writes them out as text, then calls Python once with plain values
+    (bench: event handling, no proxy of the event). Any window may post a huge message: only
+    the chat window's is read. PyScript's core needs `Function` anyway (CSP 'unsafe-eval')."""
+    handle = create_proxy(inbox.handle_message)
+    listener = js.Function.new("frame", "origin", "handle", LISTENER_SOURCE)
+    return listener(frame, chat_origin, handle), handle
 
 
-# false: not from the chat window; null: cyclic or otherwise unserializable; else its text.
-CHAT_TEXT_SOURCE = """
-if (e.source !== f.contentWindow || e.origin !== o) return false;
-if (typeof e.data === "string") return e.data;
-try { return JSON.stringify(e.data) ?? null; } catch { return null; }
+# handle(origin, from the chat window, its text or null): null when it is not the chat
+# window's (refused, unread) or cannot be written out (cyclic: rejected as malformed).
+LISTENER_SOURCE = """
+return (e) => {
+  const fromFrame = e.source === frame.contentWindow;
+  if (!fromFrame || e.origin !== origin) return handle(e.origin, fromFrame, null);
+  let text = null;
+  if (typeof e.data === "string") text = e.data;
+  else try { text = JSON.stringify(e.data) ?? null; } catch {}
+  handle(origin, true, text);
+};
 """
 
 
@@ -83,19 +80,20 @@ class OpenedChat:
     def __init__(self, url):
         self.frame = embed_chat(url)
         self.inbox = EarlyInbox()
-        self.url, self.listener = url, None
+        self.url, self.listener, self.handle = url, None, None
         self._listen(url)
 
     def reopen(self, url):
         """A fresh link in the same iframe (components/link_refresh.py): the log stays."""
         if origin_of_url(url) != origin_of_url(self.url):
             js.window.removeEventListener("message", self.listener)
+            self.handle.destroy()
             self._listen(url)
         self.url = url
         self.frame.src = url
 
     def _listen(self, url):
-        self.listener = message_listener(self.inbox, self.frame, origin_of_url(url))
+        self.listener, self.handle = message_listener(self.inbox, self.frame, origin_of_url(url))
         js.window.addEventListener("message", self.listener)
 
 
