@@ -164,11 +164,17 @@ def _as_pydantic_writes_it(moment: datetime) -> str:
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
 
+def keyed_by_receipt(kind: RecordKind) -> bool:
+    """Whether a `kind` record's idempotency key holds its receipt id, so that a fresh receipt
+    makes a key no stored record has; a contact's key is its chat's alone."""
+    return kind != "contact"
+
+
 def idempotency_key(
     kind: RecordKind, user_id: str, chat_type: str, chat_id: str, receipt_id: str
 ) -> str:
     parts: list[str] = [kind, chat_type, chat_id]
-    if kind != "contact":
+    if keyed_by_receipt(kind):
         parts += [user_id, receipt_id]
     digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
     return f"{kind.replace('_', '-')}-{digest}"

@@ -935,3 +935,39 @@ def test_another_tab_leaves_a_fresh_first_attempt_alone() -> None:
     clock.now += 60
     other.deliver()
     assert other.network.to(CRM) == []  # delivered meanwhile: nothing left to take over
+
+
+class ReadLog(dict):
+    """Storage that notes the keys it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        self.reads.append(key)
+        return super().get(key, default)
+
+
+def test_sent_at_once_a_deal_request_is_not_looked_up_before_its_request() -> None:
+    # Its key holds a fresh receipt id, so no stored record can have it: the one read is the
+    # outbox's own, as it stores the record after the request. A contact's key is its chat's
+    # alone, so it is looked up before the request too, and a second message sends nothing.
+    storage = ReadLog()
+    page = open_page(storage=storage, send_at_once=True)
+
+    async def scenario() -> list[list[str]]:
+        reads = []
+        for data in (CREATE, message("m1"), message("m2")):
+            storage.reads.clear()
+            page.controller.handle_message(ORIGIN, True, data)
+            reads.append(list(storage.reads))
+            await settled()
+        return reads
+
+    deal, contact, again = asyncio.run(scenario())
+
+    assert len(deal) == 1 and deal[0].startswith(PREFIX + "deal-request-")
+    assert len(contact) == 2 and contact[0] == contact[1]
+    assert again == contact  # found both times: neither sent nor stored again
+    assert [r["json"]["kind"] for r in page.network.to(CRM)] == ["deal_request", "contact"]
