@@ -61,7 +61,6 @@ return (async () => {
   return { ready: Promise.all(loads) };
 })();
 """
-_preload_dynlibs = None  # the JavaScript function above (made on first use)
 
 
 @dataclass(frozen=True)
@@ -148,10 +147,8 @@ async def load_packages() -> None:
     # pydantic looks for plugins at its first validator, in the entry points of every
     # distribution on sys.path (opening every zip there): 6 ms in the page, for no plugin.
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    global _preload_dynlibs
-    if _preload_dynlibs is None:
-        _preload_dynlibs = js.Function.new("pyodide", "tool", "sitePackages", _PRELOAD_SOURCE)
-    preloads = await _preload_dynlibs(pyodide_js, LOCK_TOOL, sysconfig.get_path("purelib"))
+    preload = js.Function.new("pyodide", "tool", "sitePackages", _PRELOAD_SOURCE)
+    preloads = await preload(pyodide_js, LOCK_TOOL, sysconfig.get_path("purelib"))
     # No sha256 check of the wheels against the lock: both come from the same place (this site,
     # or the same CDN), so the check guards nothing an attacker there could not change too, and
     # hashing 6.7 MB in the page costs about 40 ms before events are handled (make bench).
