@@ -4,9 +4,8 @@ components/config_page.py wires the form."""
 
 import asyncio
 
-import js
-
 from components.early import load_packages
+from components.page_view import set_status
 
 BACKGROUND = set()  # asyncio holds tasks weakly
 
@@ -18,9 +17,7 @@ async def start():
 
         start_page()
     except Exception as error:  # say what broke where the page shows its state
-        status = js.document.getElementById("status")
-        status.textContent = f"{type(error).__name__}: {error}"
-        status.dataset.state = "error"
+        set_status(f"{type(error).__name__}: {error}", "error")
         raise
 
 

@@ -13,7 +13,7 @@ from components.errors import ConfigError, LinkError
 from components.http import TransportFailure, send_sync
 from components.i18n import t
 from components.link_client import fetch_link
-from components.page_view import apply_language
+from components.page_view import apply_language, set_status
 
 document = js.document
 STATE = {"url": "", "config": None, "site": ""}  # site: site.json as text
@@ -133,6 +133,5 @@ def start():
     listen("#copy-tag", "click", copy("iframe-tag"))
     listen("#test-proxy", "click", test_proxy)
     update()
-    document.getElementById("status").textContent = t("status.ready")
-    document.getElementById("status").dataset.state = "ready"
+    set_status(t("status.ready"), "ready")
     document.body.dataset.ready = "1"

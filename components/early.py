@@ -49,13 +49,14 @@ const load = async (url, path) => {
 };
 return (async () => {
   await pyodide.loadPackage([], { messageCallback() {} });  // the lock has been read
+  const base = new URL(pyodide.lockfileBaseUrl, location.href);
   const loads = [];
   for (const entry of Object.values(pyodide.lockfile.packages)) {
     for (const [member, file] of Object.entries(entry.tool?.[tool]?.dynlibs ?? {})) {
       const path = module.PATH.normalize(`${sitePackages}/${member}`);
-      const url = new URL(file, new URL(pyodide.lockfileBaseUrl, location.href)).href;
-      module.preloadedWasm[path] = load(url, path);  // the wheel's install waits for it
-      loads.push(module.preloadedWasm[path]);
+      const loading = load(new URL(file, base).href, path);
+      module.preloadedWasm[path] = loading;  // the wheel's install waits for it
+      loads.push(loading);
     }
   }
   return { ready: Promise.all(loads) };

@@ -414,30 +414,32 @@ def split_dynlibs(wheels: list[Path]) -> dict[str, dict[str, str]]:
     loads, and hands it to Pyodide's loader before the wheel is installed (components/early.py).
     Returns {package: {path inside site-packages: file name}}, for the lock.
     """
-    split: dict[str, dict[str, str]] = {}
-    for wheel in wheels:
-        with zipfile.ZipFile(wheel) as z:
-            members = z.infolist()
-            libraries = [m for m in members if m.filename.endswith(".so")]
-            if not libraries:
-                continue
-            dist, version = wheel.name.split("-")[:2]
-            files: dict[str, str] = {}
-            staged = wheel.with_name(wheel.name + ".split")
-            with zipfile.ZipFile(staged, "w") as out:
-                for member in members:
-                    data = z.read(member)
-                    if member in libraries:
-                        if not data.startswith(WASM_MAGIC):
-                            raise VendorError(f"{wheel.name}: {member.filename} is not WebAssembly")
-                        name = f"{dist}-{version}-{Path(member.filename).stem}.wasm"
-                        (wheel.parent / name).write_bytes(data)
-                        files[member.filename] = name
-                        data = b""
-                    out.writestr(member, data)
-        os.replace(staged, wheel)
-        split[canon(dist)] = files
-    return split
+    split = {canon(wheel.name.split("-")[0]): _split_wheel(wheel) for wheel in wheels}
+    return {name: files for name, files in split.items() if files}
+
+
+def _split_wheel(wheel: Path) -> dict[str, str]:
+    """split_dynlibs for one wheel, rewritten in place: {member: file name}, {} if none."""
+    with zipfile.ZipFile(wheel) as z:
+        members = z.infolist()
+        if not any(m.filename.endswith(".so") for m in members):
+            return {}
+        dist, version = wheel.name.split("-")[:2]
+        files: dict[str, str] = {}
+        staged = wheel.with_name(wheel.name + ".split")
+        with zipfile.ZipFile(staged, "w") as out:
+            for member in members:
+                data = z.read(member)
+                if member.filename.endswith(".so"):
+                    if not data.startswith(WASM_MAGIC):
+                        raise VendorError(f"{wheel.name}: {member.filename} is not WebAssembly")
+                    name = f"{dist}-{version}-{Path(member.filename).stem}.wasm"
+                    (wheel.parent / name).write_bytes(data)
+                    files[member.filename] = name
+                    data = b""
+                out.writestr(member, data)
+    os.replace(staged, wheel)
+    return files
 
 
 def node() -> str:
