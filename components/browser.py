@@ -91,7 +91,8 @@ class web_lock:
     Yields False at once when another tab holds it (`ifAvailable`), so tabs share the work
     instead of queueing behind each other. The browser frees the lock if the tab goes away.
     The request starts when the object is made, so a caller can ask early and enter later
-    (the controller asks as soon as a record is stored: the browser answers meanwhile).
+    (the controller asks as a new record's first request leaves: the browser answers
+    meanwhile).
     """
 
     def __init__(self, name: str) -> None:

@@ -81,9 +81,9 @@ class Controller:
         send_at_once: bool = False,
     ) -> None:
         """`send_at_once`: a new record goes to the CRM straight from the event, not through
-        the delivery loop; only when the outbox leaves a fresh "sending" entry of another tab
-        alone for a while (`Outbox(stale_sending_s=...)`, main.py), which keeps tabs apart
-        while no lock is held yet."""
+        the delivery loop (the page's way); only when the outbox leaves a fresh "sending" entry
+        of another tab alone for a while (`Outbox(stale_sending_s=...)`, main.py), which keeps
+        tabs apart while no lock is held yet. Without it, a new record waits for the loop."""
         self.config = config
         self.outbox = outbox
         self._send_at_once = send_at_once
@@ -99,7 +99,6 @@ class Controller:
         self._pushed: dict[str, bytes] = {}  # what Wazzup already has, by path and id
         self._expected_origin: str | None = None
         self._wake = asyncio.Event()
-        self._early_locks: dict[str, AbstractAsyncContextManager[bool]] = {}
         # Pushes to Wazzup run beside the delivery loop, in order, so the next record's
         # CRM request never waits for the previous record's push round trip.
         self._to_push: list[CrmAnswer] = []
@@ -187,12 +186,7 @@ class Controller:
                 f"Could not keep the CRM record of this event{sent}: {error!r}"[:300],
             )
         if entry is not None and not self._send_at_once:
-            # Stored: ask for its delivery lock now, so the browser grants it while the page
-            # shows the event and the delivery loop wakes up (bench: a Web Lock round trip
-            # was the largest part of the time to the CRM request).
-            with suppress(Exception):  # no early lock: the loop asks for it as before
-                self._early_locks[entry.key] = self._lock(LOCK_PREFIX + entry.key)
-            self._wake.set()
+            self._wake.set()  # the delivery loop sends it
         return entry, request, None
 
     def retry(self, key: str) -> None:
@@ -255,23 +249,13 @@ class Controller:
     async def _deliver_due(self, target: str) -> None:
         due = self.outbox.due()
         for entry in due:
-            lock = self._early_locks.pop(entry.key, None)
-            if lock is None:
-                lock = self._lock(LOCK_PREFIX + entry.key)
-            async with lock as held:
+            async with self._lock(LOCK_PREFIX + entry.key) as held:
                 if not held:
                     continue  # another tab is sending it right now
                 # Read it again inside the lock: another tab may have delivered it meanwhile.
                 claimed = self.outbox.claim(entry.key)
                 if claimed is not None:
                     await self._deliver(claimed, target)
-        # Locks asked for early for records that no longer wait (discarded by hand, taken
-        # over by another tab): enter and leave them, which lets them go.
-        for key in list(self._early_locks):
-            entry = self.outbox.get(key)
-            if entry is None or entry.status not in ("queued", "sending"):
-                async with self._early_locks.pop(key):
-                    pass
 
     async def _first_attempt(
         self,

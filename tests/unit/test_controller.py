@@ -817,40 +817,6 @@ def test_sent_at_once_a_record_that_cannot_be_stored_still_goes_out_once() -> No
     ]
 
 
-def test_the_delivery_lock_is_asked_for_as_soon_as_the_record_is_stored() -> None:
-    asked: list[str] = []
-    locks = TabLocks()
-
-    def lock(name: str):
-        asked.append(name)
-        return locks(name)
-
-    harness = open_page(lock=lock)
-    harness.controller.handle_message(ORIGIN, True, CREATE)
-    (key,) = [e.key for e in harness.controller.outbox.entries()]
-    assert asked == [LOCK_PREFIX + key]  # before any delivery ran
-
-    harness.deliver()
-
-    assert asked == [LOCK_PREFIX + key]  # the same lock, not a second request
-    assert locks.requested == [LOCK_PREFIX + key]
-    assert len(harness.network.to(CRM)) == 1
-
-
-def test_an_early_lock_of_a_discarded_record_is_let_go() -> None:
-    locks = TabLocks()
-    harness = open_page(lock=locks)
-    harness.controller.handle_message(ORIGIN, True, CREATE)
-    (key,) = [e.key for e in harness.controller.outbox.entries()]
-    harness.controller.discard(key)
-
-    harness.deliver()
-
-    assert harness.network.to(CRM) == []
-    assert harness.controller._early_locks == {}
-    assert locks.held == set()
-
-
 def test_a_record_stored_while_another_is_sent_is_sent_without_waiting_for_a_timeout(
     harness: Harness,
 ) -> None:
@@ -897,6 +863,31 @@ def test_sent_at_once_a_new_record_goes_out_from_the_event_itself() -> None:
     assert len(page.network.to(CRM)) == 1  # no delivery loop ran
     (entry,) = page.controller.outbox.entries()
     assert entry.status == "delivered"
+
+
+def test_sent_at_once_the_delivery_lock_is_asked_for_as_the_request_leaves() -> None:
+    asked: list[str] = []
+    locks = TabLocks()
+
+    def lock(name: str):
+        asked.append(name)
+        return locks(name)
+
+    page = open_page(lock=lock, send_at_once=True)
+
+    async def scenario() -> str:
+        page.controller.handle_message(ORIGIN, True, CREATE)
+        (entry,) = page.controller.outbox.entries()
+        assert asked == [LOCK_PREFIX + entry.key]  # in the event's own turn
+        await settled()
+        await page.controller.deliver_due()
+        return entry.key
+
+    key = asyncio.run(scenario())
+
+    assert asked == [LOCK_PREFIX + key]  # delivered: the loop asked for no second lock
+    assert locks.held == set()  # let go once the answer was stored
+    assert len(page.network.to(CRM)) == 1
 
 
 def test_a_first_attempt_that_fails_is_retried_by_the_loop() -> None:
