@@ -24,7 +24,6 @@ Claims (JWT names where one exists)::
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from typing import Any, Literal, Self
@@ -48,6 +47,7 @@ from .link import (
     LinkRequest,
     LinkUser,
 )
+from .quick_open import b64url_bytes
 from .wire import WireId
 
 LAUNCH_PARAM = "launch"
@@ -167,8 +167,8 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(segment: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):
+        return b64url_bytes(segment)
+    except ValueError:
         raise ConfigError(LAUNCH_PARAM, "has a part that is not base64url") from None
 
 
