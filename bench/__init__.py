@@ -3,7 +3,8 @@
 Times the page against a stock PyScript page on the runtime exactly as npm ships it (the
 floor) and a plain-JS page (the no-Python baseline), in headless Chromium; times event
 handling against the same handler in plain JS; loads the proxy against the sandbox; counts the
-bytes of a cold load. Prints a table with PASS/FAIL per target and writes
+bytes of a cold load; shows where a warm load's time goes (the marks the pages record, from
+PyScript's py:ready on). Prints a table with PASS/FAIL per target and writes
 bench/results/latest.json and bench/results/README-table.md.
 
     bench/run.py        the run and its options (--quick for a smoke run)

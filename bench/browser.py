@@ -29,11 +29,13 @@ LOAD_TIMEOUT_MS = 90_000
 QUIET_S = 0.5  # no request in flight for this long: the load is over
 SETTLE_S = 3.0  # after a load, before the warm reload: Chromium caches compiled wasm late
 
-# Records when the page says it is ready in its DOM (data-ready="1"), for pages that have no
-# "events-ready" mark, and makes the marks easy to read.
+# Records when PyScript says Python is ready (its "py:ready" event) and when the page says it
+# is ready in its DOM (data-ready="1"), for pages that have no "events-ready" mark, and makes
+# the marks easy to read.
 MARKS_SCRIPT = """
 (() => {
   if (window.top !== window) return;
+  addEventListener("py:ready", () => performance.mark("bench:python-ready"), { once: true });
   new MutationObserver(() => {
     if (document.body && document.body.dataset.ready === "1"
         && !performance.getEntriesByName("bench:data-ready").length) {
@@ -58,6 +60,7 @@ class Load:
     chat_ms: float
     events_ms: float | None
     cold_modules: str | None = None  # the import that fetched python_cold.zip, if any
+    marks: dict[str, float] = field(default_factory=dict)  # every mark, ms from navigation
 
 
 @dataclass
@@ -109,7 +112,7 @@ def wait_loaded(page: Page, spec: PageSpec) -> Load:
         raise PageFailed(f"{spec.name}: no chat-src-set mark (marks: {sorted(marks)})")
     events = marks.get("events-ready", marks.get("bench:data-ready"))
     cold = page.evaluate(COLD_MODULES_JS)
-    return Load(marks["chat-src-set"], events if spec.wait_for_events else None, cold)
+    return Load(marks["chat-src-set"], events if spec.wait_for_events else None, cold, marks)
 
 
 class NetworkMeter:

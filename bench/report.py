@@ -34,6 +34,7 @@ class Results:
     transfer: dict[str, dict]  # page → {"requests", "wire_bytes", "body_bytes", "by_url"}
     params: dict
     machine: dict
+    milestones: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # warm marks
 
     def ratio(self, kind: str, how: str = "median", ours: Timings | None = None) -> float:
         return (ours or self.chat["ours"]).stat(kind, how) / self.chat["stock"].stat(kind, how)
@@ -125,6 +126,8 @@ def markdown_table(r: Results, checks: list[Check]) -> str:
             f"| cold load, bytes {label} | {_bytes(t['ours'][key])} | {_bytes(t['stock'][key])} "
             f"| {_bytes(t['plain'][key])} | {t['ours'][key] / t['stock'][key]:.2f} |"
         )
+    if r.milestones:
+        rows += ["", milestones_table(r).rstrip("\n")]
     loaded = r.proxy["loaded"]
     concurrency = r.params["concurrency"]
     rows += [
@@ -161,6 +164,41 @@ def markdown_table(r: Results, checks: list[Check]) -> str:
     return "\n".join(rows) + "\n"
 
 
+# Where a warm load's time goes: the marks the pages record, in the order they come.
+MILESTONES = (
+    ("bench:python-ready", "Python ready (PyScript's py:ready)"),
+    ("chat-src-set", "chat iframe set"),
+    ("packages-loaded", "pydantic's wheels installed"),
+    ("app-imported", "the page's modules imported"),
+    ("events-ready", "events ready"),
+)
+
+
+def milestone_medians(r: Results) -> dict[str, dict[str, float]]:
+    """{page: {mark: median ms from navigation start}} over the warm loads that have it."""
+    return {
+        page: {
+            mark: statistics.median(found)
+            for mark, _ in MILESTONES
+            if (found := [marks[mark] for marks in loads if mark in marks])
+        }
+        for page, loads in r.milestones.items()
+    }
+
+
+def milestones_table(r: Results) -> str:
+    medians = milestone_medians(r)
+    rows = [
+        "| warm load, median ms from navigation start | ours | stock PyScript floor |",
+        "|---|---|---|",
+    ]
+    for mark, label in MILESTONES:
+        ours, stock = (medians.get(page, {}).get(mark) for page in ("ours", "stock"))
+        cells = [_ms(value) if value is not None else "—" for value in (ours, stock)]
+        rows.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    return "\n".join(rows) + "\n"
+
+
 def to_json(r: Results, checks: list[Check]) -> dict:
     def summary(values: list[float]) -> dict:
         return {
@@ -177,6 +215,7 @@ def to_json(r: Results, checks: list[Check]) -> dict:
         "machine": r.machine,
         "time_to_chat_ms": {page: asdict(t) for page, t in r.chat.items()},
         "events_ready_ms": asdict(r.events_ready),
+        "warm_milestones_ms": milestone_medians(r),
         "event_handling_ms": {page: summary(v) for page, v in r.handling.items()},
         "proxy": {
             load: {

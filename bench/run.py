@@ -109,6 +109,7 @@ def measure(stack, chromium: str, args: argparse.Namespace) -> report.Results:
     ]
     chat = {spec.name: report.Timings() for spec in specs}
     events_ready = report.Timings()
+    milestones: dict[str, list[dict[str, float]]] = {"ours": [], "stock": []}  # warm loads' marks
     transfer: dict[str, dict] = {}
     cold_imports: set[str] = set()
     machine = {
@@ -135,6 +136,8 @@ def measure(stack, chromium: str, args: argparse.Namespace) -> report.Results:
                 if spec.wait_for_events:
                     events_ready.cold.append(cold.events_ms)
                     events_ready.warm.append(warm.events_ms)
+                if spec.name in milestones:
+                    milestones[spec.name].append(warm.marks)
                 if moved is not None:
                     transfer[spec.name] = {
                         "requests": moved.requests,
@@ -173,7 +176,9 @@ def measure(stack, chromium: str, args: argparse.Namespace) -> report.Results:
         "settle_s": browser.SETTLE_S,
         "cold_module_imports_at_load": sorted(cold_imports),
     }
-    return report.Results(chat, events_ready, handling, proxy, transfer, params, machine)
+    return report.Results(
+        chat, events_ready, handling, proxy, transfer, params, machine, milestones
+    )
 
 
 if __name__ == "__main__":
