@@ -80,10 +80,11 @@ class Controller:
         lock: DeliveryLock = only_this_tab,
         send_at_once: bool = False,
     ) -> None:
-        """`send_at_once`: a new record goes to the CRM straight from the event, not through
-        the delivery loop (the page's way); only when the outbox leaves a fresh "sending" entry
-        of another tab alone for a while (`Outbox(stale_sending_s=...)`, main.py), which keeps
-        tabs apart while no lock is held yet. Without it, a new record waits for the loop."""
+        """`send_at_once` (the page sets it): a new record goes to the CRM straight from the
+        event, not through the delivery loop; only when the outbox leaves a fresh "sending"
+        entry of another tab alone for a while (`Outbox(stale_sending_s=...)`, main.py), which
+        keeps tabs apart while no lock is held yet. Without it, a new record waits for the
+        loop."""
         self.config = config
         self.outbox = outbox
         self._send_at_once = send_at_once
