@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 
 PACKAGES = ["pydantic", "pyodide-http"]  # resolved by the vendored pyodide-lock.json
@@ -28,11 +29,14 @@ PYDANTIC_STDLIB = (
     "zoneinfo",
 )
 MAX_EARLY_MESSAGES = 1000
-# The set-up step moves each wheel's WebAssembly out into a file of its own and names it in
-# the lock, under this tool (scripts/vendor_runtime.py split_dynlibs). Installed from the wheel,
-# pydantic-core's 4.7 MB was compiled anew on every load; compileStreaming lets Chromium keep
-# it compiled between loads (make bench: about 55 ms less to events ready, warm). A lock
-# without the entry (Pyodide's CDN) loads its wheels as they are.
+# What the set-up step names in the lock, under this tool (scripts/vendor_runtime.py):
+# - "dynlibs": each wheel's WebAssembly, moved out into a file of its own. Installed from the
+#   wheel, pydantic-core's 4.7 MB was compiled anew on every load; compileStreaming lets
+#   Chromium keep it compiled between loads (make bench: about 55 ms less to events ready);
+# - "zip": the one zip that holds the pure-Python packages (pydantic, ...), put on sys.path as
+#   it is. Pyodide unpacked each wheel file by file into its file system on every load (an
+#   interleaved A/B: 90 ms less from the chat to events ready, warm).
+# A lock without them (Pyodide's CDN) loads its wheels as they are.
 LOCK_TOOL = "wazzup-chat-window"
 _PRELOAD_SOURCE = """
 const module = pyodide._module;  // Emscripten's: its loader takes an instantiated library
@@ -47,11 +51,32 @@ const load = async (url, path) => {
   module.preloadedWasm[path] = exports;  // for Python's import, which opens it synchronously
   return exports;
 };
+const fetchZip = async (url) => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+};
 return (async () => {
   await pyodide.loadPackage([], { messageCallback() {} });  // the lock has been read
   const base = new URL(pyodide.lockfileBaseUrl, location.href);
+  const packages = pyodide.lockfile.packages;
+  // The packages asked for and what they depend on: from a zip, or installed by Pyodide.
+  const needed = new Set();
+  const visit = (name) => {
+    if (needed.has(name) || !packages[name]) return;
+    needed.add(name);
+    packages[name].depends.forEach(visit);
+  };
+  wanted.forEach(visit);
+  const install = wanted.filter((name) => !packages[name]);  // Pyodide says what is wrong
+  const zips = new Map();  // file name -> its bytes (a promise)
+  for (const name of needed) {
+    const zip = packages[name].tool?.[tool]?.zip;
+    if (!zip) install.push(name);
+    else if (!zips.has(zip)) zips.set(zip, fetchZip(new URL(zip, base).href));
+  }
   const loads = [];
-  for (const entry of Object.values(pyodide.lockfile.packages)) {
+  for (const entry of Object.values(packages)) {
     for (const [member, file] of Object.entries(entry.tool?.[tool]?.dynlibs ?? {})) {
       const path = module.PATH.normalize(`${sitePackages}/${member}`);
       const loading = load(new URL(file, base).href, path);
@@ -59,7 +84,8 @@ return (async () => {
       loads.push(loading);
     }
   }
-  return { ready: Promise.all(loads) };
+  const zipped = Promise.all([...zips].map(async ([file, bytes]) => [file, await bytes]));
+  return { ready: Promise.all([...loads, zipped]), install, zipped };
 })();
 """
 
@@ -148,13 +174,16 @@ async def load_packages() -> None:
     # pydantic looks for plugins at its first validator, in the entry points of every
     # distribution on sys.path (opening every zip there): 6 ms in the page, for no plugin.
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    preload = js.Function.new("pyodide", "tool", "sitePackages", _PRELOAD_SOURCE)
-    preloads = await preload(pyodide_js, LOCK_TOOL, sysconfig.get_path("purelib"))
+    preload = js.Function.new("pyodide", "tool", "sitePackages", "wanted", _PRELOAD_SOURCE)
+    site_packages = sysconfig.get_path("purelib")
+    preloads = await preload(pyodide_js, LOCK_TOOL, site_packages, to_js(PACKAGES))
     # No sha256 check of the wheels against the lock: both come from the same place (this site,
     # or the same CDN), so the check guards nothing an attacker there could not change too, and
     # hashing 6.7 MB in the page costs about 40 ms before events are handled (make bench).
-    # A damaged wheel still fails loudly: zipfile checks every CRC-32 as it unpacks.
-    loading = pyodide_js.loadPackage(to_js(PACKAGES), to_js({"checkIntegrity": False}))
+    # A damaged wheel still fails loudly (zipfile checks every CRC-32 as it unpacks), and so
+    # does a damaged zip of packages, at the import that reads it.
+    install = preloads.install.to_py()
+    loading = pyodide_js.loadPackage(to_js(install), to_js({"checkIntegrity": False}))
     await asyncio.sleep(0)  # Pyodide asks for the wheels
     for name in PYDANTIC_STDLIB:
         importlib.import_module(name)
@@ -163,7 +192,13 @@ async def load_packages() -> None:
         await preloads.ready
     except Exception as error:  # the browser's or Pyodide's error, as a JsException
         raise RuntimeError(f"{error} (`make setup` vendors the runtime again)") from None
-    missing = [name for name in PACKAGES if not js.Object.hasOwn(pyodide_js.loadedPackages, name)]
+    for file, data in await preloads.zipped:  # [file name, its bytes]
+        path = f"{site_packages}/{file}"
+        pyodide_js.FS.writeFile(path, data)
+        # Read as it is by zipimport, as Pyodide's standard library is; ahead of site-packages.
+        at = sys.path.index(site_packages) if site_packages in sys.path else len(sys.path)
+        sys.path.insert(at, path)
+    missing = [name for name in install if not js.Object.hasOwn(pyodide_js.loadedPackages, name)]
     if missing:  # Pyodide only logs a package it could not load: say it where it shows
         raise RuntimeError(f"could not load {', '.join(missing)}: see the browser's console")
 

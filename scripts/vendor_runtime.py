@@ -89,9 +89,11 @@ PYSCRIPT_MOUNT = "/home/pyodide/pyscript"
 # responses as ISO-8859-15 (its way to read bytes). A miss costs a download, never an error
 # (runtime/cold_modules.py), and shows as a "cold-modules-loaded" mark `make bench` reports.
 EXTRA_HOT = ("html", "encodings.iso8859_15")
-# Where the lock names the WebAssembly split out of a wheel: the package entry's
-# tool["wazzup-chat-window"]["dynlibs"] (components/early.py LOCK_TOOL reads it).
+# Where the lock names the WebAssembly split out of a wheel and the zip that holds a pure-Python
+# package: the package entry's tool["wazzup-chat-window"]["dynlibs"] and ["zip"]
+# (components/early.py LOCK_TOOL reads them).
 LOCK_TOOL = "wazzup-chat-window"
+PURE_ZIP = "pure-packages.zip"
 WASM_MAGIC = b"\0asm"
 COMPRESS = RUNTIME / "compress.mjs"
 # Compressed siblings are kept only when they save at least this much, for files this big.
@@ -442,6 +444,36 @@ def _split_wheel(wheel: Path) -> dict[str, str]:
     return files
 
 
+def zip_pure_packages(wheels: list[Path], lock: dict) -> list[str]:
+    """Put the pure-Python wheels' files into one zip next to them (PURE_ZIP), which the page
+    puts on sys.path as it is, as Pyodide does with its standard library: Pyodide's install
+    unpacked every wheel file by file into its file system on every load (components/early.py).
+    Left out: what a package with WebAssembly depends on, which Pyodide installs along with it.
+    Returns the names of the packages the zip holds, for the lock.
+    """
+    by_name = {canon(wheel.name.split("-")[0]): wheel for wheel in wheels}
+    installed: set[str] = set()
+    todo = [name for name, wheel in by_name.items() if not wheel.name.endswith("-none-any.whl")]
+    while todo:
+        name = todo.pop()
+        if name not in installed:
+            installed.add(name)
+            todo += [canon(dep) for dep in lock["packages"][name]["depends"]]
+    zipped = sorted(set(by_name) - installed)
+    seen: set[str] = set()
+    with zipfile.ZipFile(wheels[0].parent / PURE_ZIP, "w") as out:  # stored, not deflated
+        for name in zipped:
+            with zipfile.ZipFile(by_name[name]) as wheel:
+                for member in wheel.infolist():
+                    if member.filename in seen:
+                        raise VendorError(f"{member.filename} is in two wheels: cannot zip them")
+                    seen.add(member.filename)
+                    out.writestr(
+                        zipfile.ZipInfo(member.filename, member.date_time), wheel.read(member)
+                    )
+    return zipped
+
+
 def node() -> str:
     path = shutil.which("node")
     if not path:
@@ -643,6 +675,10 @@ def main(argv: list[str] | None = None) -> int:
         lock["packages"][name]["tool"][LOCK_TOOL] = {"dynlibs": files}
         log(f"{name}: WebAssembly served on its own as {', '.join(files.values())}")
     check_imports(wheels, {"packages": {}})
+    zipped = zip_pure_packages(wheels, lock)
+    for name in zipped:
+        lock["packages"][name]["tool"].setdefault(LOCK_TOOL, {})["zip"] = PURE_ZIP
+    log(f"{', '.join(zipped)}: served together as {PURE_ZIP}, read in place on sys.path")
     for entry in lock["packages"].values():  # the lock names what is served: the rewritten
         entry["sha256"] = sha256_file(pyodide_dir / entry["file_name"])
     (pyodide_dir / "pyodide-lock.json").write_text(

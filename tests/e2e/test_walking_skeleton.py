@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 
+import pytest
 from conftest import Demo, chat_of, chat_window, new_user, open_page
 
 CHAT = "whatsapp:79991234567:Anthony Stone"
@@ -219,13 +220,19 @@ def test_upstream_refusal_is_explained_in_plain_words(page, demo):
     assert "WAZZUP_API_KEY" in problem.inner_text()
 
 
-def test_missing_runtime_webassembly_is_named_on_the_page(page, demo):
-    # pydantic-core's WebAssembly is its own file (scripts/vendor_runtime.py split_dynlibs):
-    # a host that did not copy it gets the file named, not a page that never gets ready.
-    page.route("**/pydantic_core-*.wasm", lambda route: route.fulfill(status=404, body="gone"))
+@pytest.mark.parametrize(
+    "served_alone",
+    ["pydantic_core-*.wasm", "pure-packages.zip"],
+    ids=["webassembly", "pure-packages"],
+)
+def test_missing_runtime_file_is_named_on_the_page(page, demo, served_alone):
+    # pydantic-core's WebAssembly and the pure-Python packages' zip are files of their own
+    # (scripts/vendor_runtime.py): a host that did not copy one gets it named, not a page
+    # that never gets ready.
+    page.route(f"**/{served_alone}", lambda route: route.fulfill(status=404, body="gone"))
     open_page(page, demo, card_query(new_user()))
     detail = page.locator("#problem-detail").inner_text()
-    assert "pydantic_core-" in detail and "HTTP 404" in detail
+    assert served_alone.split("*")[0] in detail and "HTTP 404" in detail
     assert "make setup" in detail
     assert page.locator("#status").get_attribute("data-state") == "error"
 

@@ -209,3 +209,46 @@ def test_vendored_webassembly_is_split_out_named_in_the_lock_and_served_as_wasm(
         with zipfile.ZipFile(wheel) as z:
             libraries = [i for i in z.infolist() if i.filename.endswith(".so") and i.file_size]
         assert not libraries, f"{wheel.name} still holds {libraries[0].filename}"
+
+
+def test_set_up_zips_the_pure_wheels_but_not_what_webassembly_depends_on(tmp_path) -> None:
+    vendor = vendor_runtime()
+    contents = {
+        "core-1.0-cp314-cp314-pyemscripten_2026_0_wasm32.whl": {"core/__init__.pyc": b"c"},
+        "typing_x-1.0-py3-none-any.whl": {"typing_x.pyc": b"t"},  # core depends on it
+        "app-2.0-py3-none-any.whl": {"app/__init__.pyc": b"a", "app-2.0.dist-info/RECORD": b""},
+        "helper-3.0-py3-none-any.whl": {"helper.pyc": b"h"},
+    }
+    wheels = []
+    for name, files in contents.items():
+        wheels.append(tmp_path / name)
+        with zipfile.ZipFile(wheels[-1], "w") as z:
+            for member, data in files.items():
+                z.writestr(member, data)
+    depends = {"core": ["typing-x"], "typing-x": [], "app": ["core", "helper"], "helper": []}
+    lock = {"packages": {name: {"depends": deps} for name, deps in depends.items()}}
+
+    zipped = vendor.zip_pure_packages(wheels, lock)
+
+    assert zipped == ["app", "helper"]
+    with zipfile.ZipFile(tmp_path / vendor.PURE_ZIP) as z:
+        assert {i.filename: z.read(i) for i in z.infolist()} == {
+            "app/__init__.pyc": b"a",
+            "app-2.0.dist-info/RECORD": b"",
+            "helper.pyc": b"h",
+        }
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_STORED}  # read in place
+
+
+def test_vendored_pure_packages_are_one_zip_named_in_the_lock() -> None:
+    folder = ROOT / "vendor" / runtime_dirs()["pyodide"]
+    if not folder.is_dir():
+        pytest.skip("the runtime is not vendored (make setup)")
+    lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+    tool = vendor_runtime().LOCK_TOOL
+    zipped = {n for n, e in lock["packages"].items() if e["tool"].get(tool, {}).get("zip")}
+    assert zipped == {"pydantic", "annotated-types", "typing-inspection", "pyodide-http"}
+    with zipfile.ZipFile(folder / vendor_runtime().PURE_ZIP) as z:
+        names = set(z.namelist())
+    assert {"pydantic/__init__.pyc", "annotated_types/__init__.pyc"} <= names
+    assert not any(name.startswith(("pydantic_core/", "typing_extensions")) for name in names)
