@@ -23,6 +23,9 @@ What makes the page fast is built here:
 - each wheel's WebAssembly (pydantic-core's 4.7 MB) moves out into a file of its own, named
   in the lock (split_dynlibs), so the page compiles it with compileStreaming, which Chromium
   keeps compiled between loads;
+- the pure-Python wheels that no WebAssembly package depends on go into one pure-packages.zip,
+  named in the lock (zip_pure_packages), which the page puts on sys.path as it is instead of
+  having Pyodide unpack each wheel file by file;
 - every vendored file that compresses gets a `.br` (Node's brotli, runtime/compress.mjs) and a
   `.gz` sibling, which the proxy (or any static host with gzip_static/brotli_static) sends.
 
@@ -123,6 +126,11 @@ def canon(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- pins
+def package_name(wheel: Path) -> str:
+    """The lock's name of a wheel's package: `pydantic_core-2.50.4-...whl` -> pydantic-core."""
+    return canon(wheel.name.split("-")[0])
+
+
 def load_pins() -> tuple[dict[str, str], dict[str, str]]:
     """Return (npm pins {npm name: version}, wheel pins {canonical name: version})."""
     try:
@@ -377,7 +385,7 @@ def build_lock(npm_lock: dict, wheels: list[Path], pyodide_version: str) -> dict
 
     packages = {}
     for w in wheels:
-        name = canon(w.name.split("-")[0])
+        name = package_name(w)
         entry = new.packages[name].model_dump()
         entry.setdefault("tool", {})  # keep Pyodide 314's own entry shape
         packages[name] = dict(sorted(entry.items()))
@@ -416,7 +424,7 @@ def split_dynlibs(wheels: list[Path]) -> dict[str, dict[str, str]]:
     loads, and hands it to Pyodide's loader before the wheel is installed (components/early.py).
     Returns {package: {path inside site-packages: file name}}, for the lock.
     """
-    split = {canon(wheel.name.split("-")[0]): _split_wheel(wheel) for wheel in wheels}
+    split = {package_name(wheel): _split_wheel(wheel) for wheel in wheels}
     return {name: files for name, files in split.items() if files}
 
 
@@ -451,7 +459,7 @@ def zip_pure_packages(wheels: list[Path], lock: dict) -> list[str]:
     Left out: what a package with WebAssembly depends on, which Pyodide installs along with it.
     Returns the names of the packages the zip holds, for the lock.
     """
-    by_name = {canon(wheel.name.split("-")[0]): wheel for wheel in wheels}
+    by_name = {package_name(wheel): wheel for wheel in wheels}
     installed: set[str] = set()
     todo = [name for name, wheel in by_name.items() if not wheel.name.endswith("-none-any.whl")]
     while todo:
