@@ -16,7 +16,13 @@ from pyodide.ffi import create_proxy
 
 from components.early import EarlyInbox, Unreachable, fetch_text, load_packages, post_link
 from components.i18n import t
-from components.page_view import apply_language, embed_chat, set_status, show_problem
+from components.page_view import (
+    apply_language,
+    chat_is_shown,
+    embed_chat,
+    set_status,
+    show_problem,
+)
 from components.quick_open import quick_open
 
 document = js.document
@@ -71,7 +77,13 @@ async def main():
     try:
         await start()
     except Exception as error:  # the page must say what broke, never spin forever
-        show_problem(t("problem.unexpected"), f"{type(error).__name__}: {error}", "internal")
+        detail = f"{type(error).__name__}: {error}"
+        # A chat set before the failure (pydantic's load, say) still works: keep it, and say
+        # what does not.
+        kept = chat_is_shown()
+        if kept:
+            detail = f"{detail} {t('problem.chat_kept')}"
+        show_problem(t("problem.unexpected"), detail, "internal", keep_chat=kept)
         raise
 
 

@@ -70,6 +70,10 @@ EN = {
     "announce.event": "New event: {title}",
     "announce.failed": "Delivery failed: {kind}: {reason}",
     "problem.unexpected": "Unexpected error",
+    "problem.chat_kept": (
+        "The chat window still works, but its events are not recorded and "
+        "nothing reaches the CRM until the page loads again."
+    ),
     "problem.invalid_setting": "Invalid setting '{name}'",
     "problem.invalid_site": "Invalid setting in site.json",
     "problem.settings_unreachable": "Settings unreachable",
@@ -267,6 +271,10 @@ RU = {
     "announce.event": "Новое событие: {title}",
     "announce.failed": "Не удалось доставить: {kind}: {reason}",
     "problem.unexpected": "Непредвиденная ошибка",
+    "problem.chat_kept": (
+        "Окно чатов работает, но его события не записываются и ничего не "
+        "попадёт в CRM, пока страница не загрузится заново."
+    ),
     "problem.invalid_setting": "Неверная настройка '{name}'",
     "problem.invalid_site": "Неверная настройка в site.json",
     "problem.settings_unreachable": "Настройки недоступны",
@@ -465,6 +473,10 @@ ES = {
     "announce.event": "Nuevo evento: {title}",
     "announce.failed": "Entrega fallida: {kind}: {reason}",
     "problem.unexpected": "Error inesperado",
+    "problem.chat_kept": (
+        "La ventana de chat sigue funcionando, pero sus eventos no se registran "
+        "y nada llega al CRM hasta que la página se vuelva a cargar."
+    ),
     "problem.invalid_setting": "Configuración no válida '{name}'",
     "problem.invalid_site": "Configuración no válida en site.json",
     "problem.settings_unreachable": "Configuración inaccesible",
@@ -665,6 +677,10 @@ PT = {
     "announce.event": "Novo evento: {title}",
     "announce.failed": "Falha na entrega: {kind}: {reason}",
     "problem.unexpected": "Erro inesperado",
+    "problem.chat_kept": (
+        "A janela de chat continua funcionando, mas os seus eventos não são "
+        "registrados e nada chega ao CRM até a página ser carregada de novo."
+    ),
     "problem.invalid_setting": "Configuração inválida '{name}'",
     "problem.invalid_site": "Configuração inválida em site.json",
     "problem.settings_unreachable": "Configurações inacessíveis",

@@ -79,15 +79,21 @@ def show_link_problem(error):
     show_problem(title, detail, error.code or f"http:{error.status}")
 
 
-def show_problem(title, detail, code):
+def show_problem(title, detail, code, *, keep_chat=False):
+    """Say what is wrong above the chat, in its place unless `keep_chat` (it still works)."""
     box = document.getElementById("problem")
     document.getElementById("problem-title").textContent = title
     document.getElementById("problem-detail").textContent = detail
     box.dataset.problem = code
     box.hidden = False
     set_status(title, "error")
-    placeholder = element("div", t("chat.none"), **{"class": "placeholder"})
-    document.getElementById("chat-slot").replaceChildren(placeholder)
+    if not keep_chat:
+        placeholder = element("div", t("chat.none"), **{"class": "placeholder"})
+        document.getElementById("chat-slot").replaceChildren(placeholder)
+
+
+def chat_is_shown():
+    return document.querySelector("#chat-slot iframe") is not None
 
 
 LOG_KEYS = ("ArrowDown", "ArrowUp", "Home", "End")

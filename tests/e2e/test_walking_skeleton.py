@@ -202,6 +202,7 @@ def test_unreachable_proxy_says_what_to_check(page, demo):
     text = page.locator("#problem").inner_text()
     assert "proxy is unreachable" in text
     assert "proxyUrl" in text
+    assert page.locator(FRAME).count() == 0  # no chat: its place says so
 
 
 def test_upstream_refusal_is_explained_in_plain_words(page, demo):
@@ -235,6 +236,10 @@ def test_missing_runtime_file_is_named_on_the_page(page, demo, served_alone):
     assert served_alone.split("*")[0] in detail and "HTTP 404" in detail
     assert "make setup" in detail
     assert page.locator("#status").get_attribute("data-state") == "error"
+    # The chat was set before pydantic failed to load, and still works: it stays, and the
+    # problem says what does not.
+    assert page.locator(FRAME).count() == 1
+    assert "events are not recorded" in detail
 
 
 def test_configuration_page_names_missing_runtime_webassembly(page, demo):
