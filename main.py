@@ -79,9 +79,9 @@ async def main():
     except Exception as error:  # the page must say what broke, never spin forever
         detail = f"{type(error).__name__}: {error}"
         # A chat set before the failure (pydantic's load, say) still works: keep it, and say
-        # what does not.
+        # that its events are not recorded, unless the controller had taken them over.
         kept = chat_is_shown()
-        if kept:
+        if kept and document.body.getAttribute("data-events") != "handled":
             detail = f"{detail} {t('problem.chat_kept')}"
         show_problem(t("problem.unexpected"), detail, "internal", keep_chat=kept)
         raise
@@ -227,6 +227,7 @@ async def finish(page_url, site, asked, answer, opened):
     )
     controller.chat_opened(opened.url)
     dropped = opened.inbox.hand_over(controller)
+    document.body.dataset.events = "handled"  # what main() says if a later step fails
     if dropped:
         view.show_note(t("note.early_dropped", count=dropped))
     js.performance.mark("events-ready")  # pydantic loaded, listener on: `make bench` reads it

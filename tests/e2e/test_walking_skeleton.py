@@ -242,6 +242,27 @@ def test_missing_runtime_file_is_named_on_the_page(page, demo, served_alone):
     assert "events are not recorded" in detail
 
 
+
+def test_a_failure_after_events_are_handled_keeps_the_chat_and_does_not_say_they_are_lost(
+    page, demo
+):
+    # Fault injection: the page's last set-up steps (after the controller took over the chat
+    # window's messages) include an "online" listener; make that one call throw.
+    page.add_init_script(
+        """(() => {
+          const add = window.addEventListener;
+          window.addEventListener = function (type, ...rest) {
+            if (type === "online") throw new Error("listener refused by the test");
+            return add.call(this, type, ...rest);
+          };
+        })();"""
+    )
+    open_page(page, demo, card_query(new_user()))
+    detail = page.locator("#problem-detail").inner_text()
+    assert "listener refused by the test" in detail
+    assert page.locator(FRAME).count() == 1
+    assert "events are not recorded" not in detail
+
 def test_configuration_page_names_missing_runtime_webassembly(page, demo):
     page.route("**/pydantic_core-*.wasm", lambda route: route.fulfill(status=404, body="gone"))
     page.goto(f"{demo.page_url}/config.html")
