@@ -242,7 +242,6 @@ def test_missing_runtime_file_is_named_on_the_page(page, demo, served_alone):
     assert "events are not recorded" in detail
 
 
-
 def test_a_failure_after_events_are_handled_keeps_the_chat_and_does_not_say_they_are_lost(
     page, demo
 ):
@@ -262,6 +261,7 @@ def test_a_failure_after_events_are_handled_keeps_the_chat_and_does_not_say_they
     assert "listener refused by the test" in detail
     assert page.locator(FRAME).count() == 1
     assert "events are not recorded" not in detail
+
 
 def test_configuration_page_names_missing_runtime_webassembly(page, demo):
     page.route("**/pydantic_core-*.wasm", lambda route: route.fulfill(status=404, body="gone"))
