@@ -34,11 +34,10 @@ from .export import delivery_table, event_table, export_file
 from .gate import origin_of
 from .http import TransportFailure
 from .i18n import t
-from .page_view import element
+from .page_view import CHAT_FRAME, element
 
 document = js.document
 HEALTH_TIMEOUT_S = 3.0
-CHAT_FRAME = 'iframe[data-testid="chat-frame"]'
 EXPORTS = (
     ("events", "json"),
     ("events", "csv"),

@@ -93,7 +93,7 @@ def show_problem(title, detail, code, *, keep_chat=False):
 
 
 def chat_is_shown():
-    return document.querySelector("#chat-slot iframe") is not None
+    return document.querySelector(CHAT_FRAME) is not None
 
 
 LOG_KEYS = ("ArrowDown", "ArrowUp", "Home", "End")
@@ -254,6 +254,9 @@ class DomView:
         if origin and js.window.parent != js.window:
             payload = to_js(message, dict_converter=js.Object.fromEntries)
             js.window.parent.postMessage(payload, origin)
+
+
+CHAT_FRAME = 'iframe[data-testid="chat-frame"]'  # the iframe embed_chat sets
 
 
 def embed_chat(url):
