@@ -26,11 +26,12 @@ from collections.abc import Callable
 from typing import Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from .chat import ChatType
 from .errors import ConfigError
 from .events import describe_validation_error
+from .gate import origin_of
 from .i18n import LANGUAGES
 from .link import ActiveChat, ChatFilter, LinkOptions, LinkRequest, LinkUser
 from .quick_open import URL_PARAMS
@@ -69,6 +70,21 @@ class SiteConfig(WireModel):
     defaults: CardDefaults = CardDefaults()
     lang: Language | None = None  # the page's language when the URL names none
     mask_phones: bool = True  # the log and exports show +7 999 ***-**-66 (components/mask.py)
+
+    @field_validator("parent_origin")
+    @classmethod
+    def _an_origin(cls, value: str | None) -> str | None:
+        # The browser's postMessage throws on a target that is not a URL, and that would break
+        # every event once the page is framed: refuse it here, where it is named. A URL's
+        # origin is what the browser would use (and what the diagnostics compare).
+        if not value or value == "*":
+            return value or None
+        try:
+            return origin_of(value)
+        except ValueError:
+            raise ValueError(
+                f'must be "*" or an origin such as "https://crm.example.com", got {value[:100]!r}'
+            ) from None
 
 
 class PageConfig(WireModel):

@@ -279,6 +279,40 @@ def test_invalid_site_json_is_an_error_naming_site_json(text: str, words: str) -
     assert str(error).startswith("Setting 'site.json': ")
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "crm.example.com",  # no scheme: the browser's postMessage throws a SyntaxError
+        "ftp://crm.example.com",
+        "https://crm.example.com:99999",
+        "https://",
+    ],
+)
+def test_a_parent_origin_that_is_not_an_origin_is_an_error_that_shows_one(value: str) -> None:
+    error = config_error("", {**SITE, "parentOrigin": value})
+
+    assert error.name == "site.json"
+    assert "parentOrigin" in error.message
+    assert 'origin such as "https://crm.example.com"' in error.message
+    assert repr(value) in error.message
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("*", "*"),
+        ("https://crm.example.com", "https://crm.example.com"),
+        ("https://crm.example.com/", "https://crm.example.com"),
+        ("https://CRM.Example.com:443", "https://crm.example.com"),
+        ("https://crm.example.com/deals/5?tab=chat", "https://crm.example.com"),  # as browsers do
+        ("http://127.0.0.1:8002", "http://127.0.0.1:8002"),
+        ("", None),  # not set: nothing is posted
+    ],
+)
+def test_parent_origin_is_kept_as_the_origin_browsers_compare(value: str, kept: str | None) -> None:
+    assert load("", parentOrigin=value).parent_origin == kept
+
+
 def test_empty_site_json_object_uses_built_in_defaults() -> None:
     site = parse_site_config("{}")
 
