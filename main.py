@@ -166,7 +166,12 @@ async def finish(page_url, site, asked, answer, opened):
     from components.controller import Controller, only_this_tab
     from components.errors import ConfigError, LinkError
     from components.outbox import STALE_SENDING_S, Outbox
-    from components.page_view import DomView, show_config_problem, show_link_problem
+    from components.page_view import (
+        DomView,
+        show_config_problem,
+        show_link_problem,
+        tell_host_at,
+    )
 
     js.performance.mark("app-imported")
     if site is None or not site.ok:
@@ -181,6 +186,7 @@ async def finish(page_url, site, asked, answer, opened):
         show_config_problem(error)
         return
     apply_language(config.lang)
+    tell_host_at(config.parent_origin)  # from now on a problem is posted to the host, too
     controller = view = None  # set below; the diagnostics panel works before and without them
 
     def diagnostics():

@@ -11,6 +11,7 @@ object with `source`, `version` and `type`::
      "status": "queued" | "sending" | "delivered" | "failed", "attempts": 1,
      "error": null, "answer": {...the CRM's answer...}, "note": null}
     {"source": ..., "type": "rejected", "reason": "..."}
+    {"source": ..., "type": "problem", "code": "http:503", "title": "...", "chatKept": false}
 
 New fields may be added within a version; a change that breaks readers bumps `version`.
 The chat link is never posted: it carries a token.
@@ -18,10 +19,11 @@ The chat link is never posted: it carries a token.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .events import WazzupEvent
-from .outbox import OutboxEntry
+if TYPE_CHECKING:  # the problem message is posted before pydantic has loaded, too
+    from .events import WazzupEvent
+    from .outbox import OutboxEntry
 
 SOURCE = "wazzup-chat-window"
 VERSION = 1
@@ -55,3 +57,10 @@ def rejected_message(reason: str) -> dict[str, Any]:
 
 def ready_message() -> dict[str, Any]:
     return _message("ready")
+
+
+def problem_message(code: str, title: str, *, chat_kept: bool) -> dict[str, Any]:
+    """What the page shows in its problem box, for the host to react to: `code` for programs
+    (`http:503`, `NO_SUCH_ACCOUNT`, `config:crm`, `internal`), `title` for people. Not the
+    detail: it may quote URLs, and the page shows it."""
+    return _message("problem", code=code, title=title, chatKept=chat_kept)

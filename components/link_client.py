@@ -55,6 +55,7 @@ def unreachable(proxy_url: str) -> ProxyUnreachable:
         "The proxy is unreachable",
         f"No answer from the proxy at {where}. Check that the proxy is running and that "
         "proxyUrl in site.json points to it.",
+        code="proxy-unreachable",  # the problem box's and the host's (docs/bridge.md)
         keys=("link.unreachable", "link.unreachable_detail"),
         params={"where": where},
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import js
 from pyodide.ffi import create_proxy, to_js
 
+from . import bridge
 from .i18n import choose_language, set_language, t, url_language
 
 if TYPE_CHECKING:  # pydantic is not loaded yet when the page sets the chat iframe
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # pydantic is not loaded yet when the page sets the chat ifra
 
 document = js.document
 IFRAME_ALLOW = "microphone *; clipboard-write *"
+_host_origin = None  # site.json's parentOrigin, once the settings are read (tell_host_at)
 
 
 def element(tag, text="", **attributes):
@@ -80,7 +82,8 @@ def show_link_problem(error):
 
 
 def show_problem(title, detail, code, *, keep_chat=False):
-    """Say what is wrong above the chat, in its place unless `keep_chat` (it still works)."""
+    """Say what is wrong above the chat, in its place unless `keep_chat` (it still works),
+    and tell the CRM page hosting this one."""
     box = document.getElementById("problem")
     document.getElementById("problem-title").textContent = title
     document.getElementById("problem-detail").textContent = detail
@@ -90,6 +93,21 @@ def show_problem(title, detail, code, *, keep_chat=False):
     if not keep_chat:
         placeholder = element("div", t("chat.none"), **{"class": "placeholder"})
         document.getElementById("chat-slot").replaceChildren(placeholder)
+    post_to_host(bridge.problem_message(code, title, chat_kept=keep_chat))
+
+
+def tell_host_at(origin):
+    """Where post_to_host sends from now on: site.json's validated parentOrigin, or None.
+    Until then nothing is posted: a page without valid settings cannot know its host."""
+    global _host_origin
+    _host_origin = origin
+
+
+def post_to_host(message):
+    """A bridge message (components/bridge.py) to the page framing this one, if any."""
+    if _host_origin and js.window.parent != js.window:
+        payload = to_js(message, dict_converter=js.Object.fromEntries)
+        js.window.parent.postMessage(payload, _host_origin)
 
 
 def chat_is_shown():
@@ -250,10 +268,7 @@ class DomView:
         self.show_note(t("note.opened", url=url))
 
     def post_to_parent(self, message):
-        origin = self.config.parent_origin
-        if origin and js.window.parent != js.window:
-            payload = to_js(message, dict_converter=js.Object.fromEntries)
-            js.window.parent.postMessage(payload, origin)
+        post_to_host(message)
 
 
 CHAT_FRAME = 'iframe[data-testid="chat-frame"]'  # the iframe embed_chat sets

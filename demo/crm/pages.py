@@ -124,7 +124,8 @@ addEventListener("message", (event) => {
   item.dataset.type = message.type;
   const what = message.type === "delivery" ? message.kind + ": " + message.status
     : message.type === "event" ? message.event.type
-    : message.type === "rejected" ? message.reason : "";
+    : message.type === "rejected" ? message.reason
+    : message.type === "problem" ? message.code + ": " + message.title : "";
   item.textContent = message.type + (what ? " · " + what : "");
   list.prepend(item);
   list.dataset.count = String(window.bridgeMessages.length);

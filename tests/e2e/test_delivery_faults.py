@@ -325,6 +325,64 @@ def test_host_page_on_the_configured_origin_hears_every_event_and_delivery(page,
     assert "token" not in json.dumps(messages)
 
 
+def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(page, crm: Demo):
+    refusal = {
+        "type": "about:blank",
+        "title": "Wazzup is busy",
+        "status": 503,
+        "detail": "Try again later; see https://proxy.example.internal/status",
+        "code": "UPSTREAM_UNAVAILABLE",
+    }
+    page.route(
+        f"{crm.page_url}/api/link",
+        lambda route: route.fulfill(
+            status=503, content_type="application/problem+json", body=json.dumps(refusal)
+        ),
+    )
+    page.goto(f"{crm.crm_url}/embed{card_query(new_user())}")
+    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
+    messages = page.evaluate("window.bridgeMessages")
+
+    assert messages == [
+        {
+            "source": "wazzup-chat-window",
+            "version": 1,
+            "type": "problem",
+            "code": "UPSTREAM_UNAVAILABLE",
+            "title": "Wazzup is busy",
+            "chatKept": False,
+        }
+    ]
+    host = page.frame_locator('iframe[data-testid="chat-page"]')
+    assert host.locator("#problem-detail").inner_text().startswith("Try again later")
+
+
+def test_host_page_hears_that_the_chat_stayed_after_a_later_failure(page, crm: Demo):
+    # Fault injection, in every frame: the page's last set-up step (an "online" listener) throws.
+    page.add_init_script(
+        """(() => {
+          const add = window.addEventListener;
+          window.addEventListener = function (type, ...rest) {
+            if (type === "online") throw new Error("listener refused by the test");
+            return add.call(this, type, ...rest);
+          };
+        })();"""
+    )
+    page.goto(f"{crm.crm_url}/embed{card_query(new_user())}")
+    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
+    messages = page.evaluate("window.bridgeMessages")
+
+    assert [(m["type"], m["code"], m["chatKept"]) for m in messages] == [
+        ("problem", "internal", True)
+    ]
+    assert (
+        page.frame_locator('iframe[data-testid="chat-page"]')
+        .locator('iframe[data-testid="chat-frame"]')
+        .count()
+        == 1
+    )
+
+
 def test_host_page_on_another_origin_hears_nothing(page, crm: Demo):
     user_id = new_user()
     # Not the configured parentOrigin (the sample CRM's), yet allowed to frame the page.

@@ -202,6 +202,7 @@ def test_unreachable_proxy_says_what_to_check(page, demo):
     text = page.locator("#problem").inner_text()
     assert "proxy is unreachable" in text
     assert "proxyUrl" in text
+    assert page.locator("#problem").get_attribute("data-problem") == "proxy-unreachable"
     assert page.locator(FRAME).count() == 0  # no chat: its place says so
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from components import bridge
@@ -11,7 +13,8 @@ from components.events import parse_event
 from components.outbox import Outbox
 from components.records import CrmAnswer, record_from_event
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "bridge.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "bridge.md"
 CREATE = {
     "type": "WZ_CREATE_ENTITY",
     "data": {"chatType": "whatsapp", "chatId": "79998887766", "userId": "u1"},
@@ -32,12 +35,13 @@ def test_every_message_names_its_source_version_and_type() -> None:
         bridge.event_message(parse_event(CREATE), key),
         bridge.delivery_message(outbox.get(key)),
         bridge.rejected_message("no chat window is open yet"),
+        bridge.problem_message("http:503", "The proxy answered 503", chat_kept=False),
     ]
 
     for message in messages:
         assert (message["source"], message["version"]) == ("wazzup-chat-window", 1)
         assert json.loads(json.dumps(message)) == message  # structured-clone and JSON safe
-    assert [m["type"] for m in messages] == ["ready", "event", "delivery", "rejected"]
+    assert [m["type"] for m in messages] == ["ready", "event", "delivery", "rejected", "problem"]
 
 
 def test_event_message_carries_the_event_as_it_arrived_and_the_records_key() -> None:
@@ -85,6 +89,33 @@ def test_delivery_message_follows_the_record_through_its_states() -> None:
     assert delivered["answer"] == answer.to_wire()
 
 
+def test_problem_message_carries_the_code_and_title_but_not_the_detail() -> None:
+    message = bridge.problem_message("NO_SUCH_ACCOUNT", "Wazzup refused", chat_kept=False)
+
+    assert message == {
+        "source": "wazzup-chat-window",
+        "version": 1,
+        "type": "problem",
+        "code": "NO_SUCH_ACCOUNT",
+        "title": "Wazzup refused",
+        "chatKept": False,
+    }
+
+
+def test_the_bridge_imports_without_pydantic_for_problems_before_it_loads() -> None:
+    # page_view posts a problem before pydantic is loaded (main.py): bridge must not need it.
+    script = (
+        "import sys; sys.modules['pydantic'] = None\n"
+        "from components import bridge\n"
+        "print(bridge.problem_message('internal', 'x', chat_kept=True)['type'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "problem"), done.stderr
+
+
 def test_the_documented_format_lists_every_message_type_and_field() -> None:
     outbox, key = queued_entry()
     text = DOCS.read_text()
@@ -93,6 +124,7 @@ def test_the_documented_format_lists_every_message_type_and_field() -> None:
         bridge.event_message(parse_event(CREATE), key),
         bridge.delivery_message(outbox.get(key)),
         bridge.rejected_message("why"),
+        bridge.problem_message("internal", "Unexpected error", chat_kept=True),
     ]
 
     for message in messages:
