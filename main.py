@@ -162,7 +162,7 @@ async def finish(page_url, site, asked, answer, opened):
     # is imported once events are handled, or when it is needed (bench: events ready).
     from components import bridge
     from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
-    from components.config import load_page_config
+    from components.config import load_page_config, parse_site_config
     from components.controller import Controller, only_this_tab
     from components.errors import ConfigError, LinkError
     from components.outbox import STALE_SENDING_S, Outbox
@@ -183,6 +183,8 @@ async def finish(page_url, site, asked, answer, opened):
     try:
         config = load_page_config(site.text, page_url)
     except ConfigError as error:
+        if error.name != "site.json":  # a URL parameter: the site file, read first, is valid
+            tell_host_at(parse_site_config(site.text).parent_origin)
         show_config_problem(error)
         return
     apply_language(config.lang)

@@ -357,6 +357,17 @@ def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(pa
     assert host.locator("#problem-detail").inner_text().startswith("Try again later")
 
 
+def test_host_page_hears_of_a_wrong_url_parameter(page, crm: Demo):
+    page.goto(f"{crm.crm_url}/embed?user={new_user()}&scope=cards")
+    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
+    messages = page.evaluate("window.bridgeMessages")
+
+    assert [(m["type"], m["code"], m["chatKept"]) for m in messages] == [
+        ("problem", "config:scope", False)
+    ]
+    assert "scope" in messages[0]["title"]
+
+
 def test_host_page_hears_that_the_chat_stayed_after_a_later_failure(page, crm: Demo):
     # Fault injection, in every frame: the page's last set-up step (an "online" listener) throws.
     page.add_init_script(
