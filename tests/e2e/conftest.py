@@ -33,6 +33,15 @@ CHROMIUM_ARGS = [
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 BOOT_TIMEOUT_MS = 90_000
+# Fault injection (page.add_init_script, every frame): the page's last set-up step, after the
+# controller took over the chat window's messages, adds an "online" listener; that call throws.
+ONLINE_LISTENER_THROWS = """(() => {
+  const add = window.addEventListener;
+  window.addEventListener = function (type, ...rest) {
+    if (type === "online") throw new Error("listener refused by the test");
+    return add.call(this, type, ...rest);
+  };
+})();"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

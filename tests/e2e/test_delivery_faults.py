@@ -13,7 +13,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import Demo, chat_of, chat_window, new_user
+from conftest import ONLINE_LISTENER_THROWS, Demo, chat_of, chat_window, new_user
 
 CHAT_TYPE = "whatsapp"
 FRAME = 'iframe[data-testid="chat-frame"]'
@@ -369,16 +369,7 @@ def test_host_page_hears_of_a_wrong_url_parameter(page, crm: Demo):
 
 
 def test_host_page_hears_that_the_chat_stayed_after_a_later_failure(page, crm: Demo):
-    # Fault injection, in every frame: the page's last set-up step (an "online" listener) throws.
-    page.add_init_script(
-        """(() => {
-          const add = window.addEventListener;
-          window.addEventListener = function (type, ...rest) {
-            if (type === "online") throw new Error("listener refused by the test");
-            return add.call(this, type, ...rest);
-          };
-        })();"""
-    )
+    page.add_init_script(ONLINE_LISTENER_THROWS)  # in every frame; the host adds no such listener
     page.goto(f"{crm.crm_url}/embed{card_query(new_user())}")
     page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
     messages = page.evaluate("window.bridgeMessages")

@@ -6,7 +6,7 @@ import contextlib
 import time
 
 import pytest
-from conftest import Demo, chat_of, chat_window, new_user, open_page
+from conftest import ONLINE_LISTENER_THROWS, Demo, chat_of, chat_window, new_user, open_page
 
 CHAT = "whatsapp:79991234567:Anthony Stone"
 FRAME = 'iframe[data-testid="chat-frame"]'
@@ -246,17 +246,7 @@ def test_missing_runtime_file_is_named_on_the_page(page, demo, served_alone):
 def test_a_failure_after_events_are_handled_keeps_the_chat_and_does_not_say_they_are_lost(
     page, demo
 ):
-    # Fault injection: the page's last set-up steps (after the controller took over the chat
-    # window's messages) include an "online" listener; make that one call throw.
-    page.add_init_script(
-        """(() => {
-          const add = window.addEventListener;
-          window.addEventListener = function (type, ...rest) {
-            if (type === "online") throw new Error("listener refused by the test");
-            return add.call(this, type, ...rest);
-          };
-        })();"""
-    )
+    page.add_init_script(ONLINE_LISTENER_THROWS)
     open_page(page, demo, card_query(new_user()))
     detail = page.locator("#problem-detail").inner_text()
     assert "listener refused by the test" in detail
