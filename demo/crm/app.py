@@ -7,7 +7,7 @@ Routes:
     POST /records          a CrmRecord → 201 CrmAnswer (200 "duplicate" for a known key)
     GET  /records          stored records as JSON, oldest first (?kind= filters)
     GET  /                 the records as a page that refreshes itself
-    GET  /embed?user=...   a client card embedding the chat window page (`page_url`), showing
+    GET  /embed[?params]   a client card embedding the chat window page (`page_url`), showing
                            what it posts to window.parent; the query goes to the page
     GET  /contacts/{id}    a contact's page (the contact's `uri`)
     GET  /deals/{id}       a deal's page (the deal's `uri`)
