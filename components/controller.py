@@ -134,6 +134,8 @@ class Controller:
         entry, request, not_kept = None, None, None
         if self.crm_target is not None:
             entry, request, not_kept = self._keep(key, wire, self.crm_target)
+        if request is not None:  # first, so a failure to show the event cannot orphan it
+            self._follow(entry, request)
         self._view.show_event(key, event, event_rows(event))
         self._view.post_to_parent(bridge.event_message(event, key))
         if isinstance(event, OpenEntityEvent) and event.data.entity.link:
@@ -142,8 +144,6 @@ class Controller:
             self._view.show_note(not_kept)
         if entry is not None:
             self._show(entry)
-        if request is not None:
-            self._follow(entry, request)
         return True
 
     def _follow(self, entry: OutboxEntry | None, request: asyncio.Future[Delivered]) -> None:

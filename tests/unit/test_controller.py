@@ -865,6 +865,26 @@ def test_sent_at_once_a_new_record_goes_out_from_the_event_itself() -> None:
     assert entry.status == "delivered"
 
 
+def test_sent_at_once_a_record_is_followed_to_its_answer_even_if_showing_the_event_fails() -> None:
+    page = open_page(send_at_once=True)
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the page could not show it")
+
+    page.view.show_event = broken  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        with pytest.raises(RuntimeError):
+            page.controller.handle_message(ORIGIN, True, CREATE)
+        await settled()
+
+    asyncio.run(scenario())
+
+    assert len(page.network.to(CRM)) == 1
+    (entry,) = page.controller.outbox.entries()
+    assert entry.status == "delivered"  # not left "sending" for another tab to send again
+
+
 def test_sent_at_once_the_delivery_lock_is_asked_for_as_the_request_leaves() -> None:
     asked: list[str] = []
     locks = TabLocks()
