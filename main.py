@@ -162,7 +162,7 @@ async def finish(page_url, site, asked, answer, opened):
     # is imported once events are handled, or when it is needed (bench: events ready).
     from components import bridge
     from components.browser import LocalStorage, fetch_send, has_web_locks, web_lock
-    from components.config import load_page_config, parse_site_config
+    from components.config import parse_site_config, resolve_page_config
     from components.controller import Controller, only_this_tab
     from components.errors import ConfigError, LinkError
     from components.outbox import STALE_SENDING_S, Outbox
@@ -181,14 +181,14 @@ async def finish(page_url, site, asked, answer, opened):
         show_problem(t("problem.settings_unreachable"), detail, "config:site.json")
         return
     try:
-        config = load_page_config(site.text, page_url)
+        site_config = parse_site_config(site.text)
+        # From now on a problem is posted to the host too, a wrong URL parameter included.
+        tell_host_at(site_config.parent_origin)
+        config = resolve_page_config(site_config, page_url)
     except ConfigError as error:
-        if error.name != "site.json":  # a URL parameter: the site file, read first, is valid
-            tell_host_at(parse_site_config(site.text).parent_origin)
         show_config_problem(error)
         return
     apply_language(config.lang)
-    tell_host_at(config.parent_origin)  # from now on a problem is posted to the host, too
     controller = view = None  # set below; the diagnostics panel works before and without them
 
     def diagnostics():

@@ -105,7 +105,12 @@ class PageConfig(WireModel):
 
 def load_page_config(site_text: str, page_url: str) -> PageConfig:
     """Resolve the page's settings from site.json's text and the page's own URL."""
-    site = parse_site_config(site_text)
+    return resolve_page_config(parse_site_config(site_text), page_url)
+
+
+def resolve_page_config(site: SiteConfig, page_url: str) -> PageConfig:
+    """`load_page_config` for a site file already read (main.py needs its parentOrigin even
+    when a URL parameter is wrong)."""
     params = parse_qs(urlsplit(page_url).query, keep_blank_values=True)
     unknown = sorted(set(params) - KNOWN_PARAMS)
     if unknown:

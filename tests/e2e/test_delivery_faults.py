@@ -325,6 +325,13 @@ def test_host_page_on_the_configured_origin_hears_every_event_and_delivery(page,
     assert "token" not in json.dumps(messages)
 
 
+def heard_by_host(page, crm: Demo, query: str) -> list[dict]:
+    """Open the sample CRM's host page on `query`; what it heard, once a problem came."""
+    page.goto(f"{crm.crm_url}/embed{query}")
+    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
+    return page.evaluate("window.bridgeMessages")
+
+
 def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(page, crm: Demo):
     refusal = {
         "type": "about:blank",
@@ -339,9 +346,7 @@ def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(pa
             status=503, content_type="application/problem+json", body=json.dumps(refusal)
         ),
     )
-    page.goto(f"{crm.crm_url}/embed{card_query(new_user())}")
-    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
-    messages = page.evaluate("window.bridgeMessages")
+    messages = heard_by_host(page, crm, card_query(new_user()))
 
     assert messages == [
         {
@@ -358,9 +363,7 @@ def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(pa
 
 
 def test_host_page_hears_of_a_wrong_url_parameter(page, crm: Demo):
-    page.goto(f"{crm.crm_url}/embed?user={new_user()}&scope=cards")
-    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
-    messages = page.evaluate("window.bridgeMessages")
+    messages = heard_by_host(page, crm, f"?user={new_user()}&scope=cards")
 
     assert [(m["type"], m["code"], m["chatKept"]) for m in messages] == [
         ("problem", "config:scope", False)
@@ -370,9 +373,7 @@ def test_host_page_hears_of_a_wrong_url_parameter(page, crm: Demo):
 
 def test_host_page_hears_that_the_chat_stayed_after_a_later_failure(page, crm: Demo):
     page.add_init_script(ONLINE_LISTENER_THROWS)  # in every frame; the host adds no such listener
-    page.goto(f"{crm.crm_url}/embed{card_query(new_user())}")
-    page.locator('#bridge li[data-type="problem"]').wait_for(timeout=90_000)
-    messages = page.evaluate("window.bridgeMessages")
+    messages = heard_by_host(page, crm, card_query(new_user()))
 
     assert [(m["type"], m["code"], m["chatKept"]) for m in messages] == [
         ("problem", "internal", True)
