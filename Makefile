@@ -50,7 +50,7 @@ $(INSTALLED): pyproject.toml
 
 # The page's imports decide what loads at start, so its Python is an input too; the script
 # only rebuilds when the pins, itself or those imports changed (its stamp).
-$(RUNTIME): $(INSTALLED) $(wildcard runtime/*) scripts/vendor_runtime.py main.py \
+$(RUNTIME): $(INSTALLED) $(wildcard runtime/*) scripts/vendor_runtime.py scripts/pyodide_patches.py main.py \
 		$(wildcard components/*.py)
 	$(BIN)/python scripts/vendor_runtime.py
 

@@ -19,6 +19,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from pyodide_patches import folder_name  # scripts/, next to this file
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = ("index.html", "main.py", "pyscript.toml", "site.json")
 # The configuration page (config.html) and its files, copied when present.
@@ -114,16 +116,26 @@ def pinned_versions(root: Path = ROOT) -> dict[str, str]:
     return {"pyscript": pins["pyscript_core"], "pyodide": pins["pyodide"]}
 
 
+def vendor_folders(versions: dict[str, str]) -> dict[str, str]:
+    """vendor/'s folders: pyscript-0.7.31 and pyodide-314.0.7-p1 (scripts/pyodide_patches.py)."""
+    return {
+        "pyscript": f"pyscript-{versions['pyscript']}",
+        "pyodide": folder_name(versions["pyodide"]),
+    }
+
+
 def cdn_rewrite(text: str, versions: dict[str, str]) -> str:
-    """Point every vendor/pyscript-<v>/ and vendor/pyodide-<v>/ URL at the public CDNs."""
+    """Point every vendor/pyscript-<v>/ and vendor/pyodide-<v>-p<N>/ URL at the public CDNs
+    (where Pyodide comes as npm ships it, without our patches)."""
     pyscript, pyodide = versions["pyscript"], versions["pyodide"]
+    folders = vendor_folders(versions)
     rewritten = re.sub(
-        rf"(?:\./)?vendor/pyscript-{re.escape(pyscript)}/",
+        rf"(?:\./)?vendor/{re.escape(folders['pyscript'])}/",
         PYSCRIPT_CDN.format(version=pyscript),
         text,
     )
     rewritten = re.sub(
-        rf"(?:\./)?vendor/pyodide-{re.escape(pyodide)}/",
+        rf"(?:\./)?vendor/{re.escape(folders['pyodide'])}/",
         PYODIDE_CDN.format(version=pyodide),
         rewritten,
     )
@@ -151,8 +163,8 @@ def build(out: Path, *, cdn: bool = False, root: Path = ROOT) -> Path:
             shutil.copy2(root / name, out / name)
     shutil.copytree(root / "assets", out / "assets")
     if not cdn:
-        for kind, version in versions.items():
-            source = root / "vendor" / f"{kind}-{version}"
+        for folder in vendor_folders(versions).values():
+            source = root / "vendor" / folder
             if not source.is_dir():
                 raise SystemExit(f"build_dist: {source} is missing: run `make setup` first")
             shutil.copytree(

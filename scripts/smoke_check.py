@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from pyodide_patches import folder_name  # scripts/, next to this file
+
 REPO = Path(__file__).resolve().parents[1]
 PAGE = "/scripts/smoke/index.html"
 CHROMIUM_FLAGS = [
@@ -112,7 +114,7 @@ def main() -> int:
 
     pins = tomllib.loads((REPO / "runtime" / "pins.toml").read_text(encoding="utf-8"))
     pyscript_dir = f"vendor/pyscript-{pins['pyscript_core']}"
-    pyodide_dir = f"vendor/pyodide-{pins['pyodide']}"
+    pyodide_dir = f"vendor/{folder_name(pins['pyodide'])}"
     for f in (
         f"{pyscript_dir}/core.js",
         f"{pyodide_dir}/pyodide.mjs",

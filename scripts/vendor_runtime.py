@@ -4,7 +4,9 @@
 Produces (gitignored, never committed):
 
     vendor/pyscript-<version>/  @pyscript/core dist files (core.js, core.css, chunks)
-    vendor/pyodide-<version>/   pyodide core files + browser wheels + pyodide-lock.json
+    vendor/pyodide-<version>-p<N>/  pyodide core files + browser wheels + pyodide-lock.json;
+                                its pyodide.asm.mjs carries our patches, level N
+                                (scripts/pyodide_patches.py)
     build/stock/                the same two folders exactly as npm ships them (no wheels):
                                 the "stock PyScript" floor of the benchmark (bench/)
 
@@ -26,6 +28,9 @@ What makes the page fast is built here:
 - the pure-Python wheels that no WebAssembly package depends on go into one pure-packages.zip,
   named in the lock (zip_pure_packages), which the page puts on sys.path as it is instead of
   having Pyodide unpack each wheel file by file;
+- Emscripten's dynamic linker, which runs before Python starts, is patched
+  (scripts/pyodide_patches.py): one wrapper module per signature, and the main module's
+  exports enter the offset table when a module asks for them;
 - every vendored file that compresses gets a `.br` (Node's brotli, runtime/compress.mjs) and a
   `.gz` sibling, which the proxy (or any static host with gzip_static/brotli_static) sends.
 
@@ -60,6 +65,9 @@ import sys
 import tomllib  # Python >= 3.11
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by tests
+from pyodide_patches import PATCHED_FILE, PatchError, folder_name, patch_source
 
 REPO = Path(__file__).resolve().parents[1]
 RUNTIME = REPO / "runtime"
@@ -106,10 +114,11 @@ NO_COMPRESS = re.compile(r"(\.br|\.gz|\.map|LICENSE)$")
 
 
 def runtime_dirs(npm_pins: dict[str, str]) -> dict[str, str]:
-    """{"pyscript": "pyscript-0.7.31", "pyodide": "pyodide-314.0.7"}: the vendor/ folders."""
+    """{"pyscript": "pyscript-0.7.31", "pyodide": "pyodide-314.0.7-p1"}: the vendor/ folders.
+    Pyodide's names the level of our patches to it (scripts/pyodide_patches.py)."""
     return {
         "pyscript": f"pyscript-{npm_pins['@pyscript/core']}",
-        "pyodide": f"pyodide-{npm_pins['pyodide']}",
+        "pyodide": folder_name(npm_pins["pyodide"]),
     }
 
 
@@ -189,6 +198,7 @@ def stamp_key() -> str:
         RUNTIME / "cold_modules.py",
         COMPRESS,
         Path(__file__).resolve(),
+        Path(__file__).resolve().with_name("pyodide_patches.py"),
     ):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     h.update(json.dumps([app_imports(), EXTRA_HOT]).encode())
@@ -274,6 +284,17 @@ def stage_npm(
             if not (d / name).is_file():
                 raise VendorError(f"expected {name} in {d.name} (npm package layout changed?)")
     return pyodide_dst, pyodide_src / "pyodide-lock.json"
+
+
+def patch_pyodide(pyodide_dir: Path) -> None:
+    """Apply scripts/pyodide_patches.py to the staged pyodide.asm.mjs (not to the stock copy)."""
+    target = pyodide_dir / PATCHED_FILE
+    try:
+        patched = patch_source(target.read_text(encoding="utf-8"))
+    except PatchError as e:
+        raise VendorError(str(e)) from e
+    target.write_text(patched, encoding="utf-8")
+    log(f"patched {PATCHED_FILE}: Emscripten's dynamic linker starts faster (pyodide_patches.py)")
 
 
 # ----------------------------------------------------------------------- wheels
@@ -669,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     log("staging @pyscript/core dist and pyodide core ...")
     pyodide_dir, npm_lock_path = stage_npm(node_modules, npm_pins, stage, dirs)
     npm_lock = json.loads(npm_lock_path.read_text(encoding="utf-8"))
+    patch_pyodide(pyodide_dir)
 
     downloaded = download_wheels(wheel_pins, npm_lock["info"], BUILD / "wheels")
     wheels = []

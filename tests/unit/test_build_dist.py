@@ -10,11 +10,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from build_dist import build, cdn_rewrite, pinned_versions  # noqa: E402
+from build_dist import build, cdn_rewrite, pinned_versions, vendor_folders  # noqa: E402
 
 VERSIONS = pinned_versions(ROOT)
-PYODIDE = f"vendor/pyodide-{VERSIONS['pyodide']}"
-PYSCRIPT = f"vendor/pyscript-{VERSIONS['pyscript']}"
+PYODIDE = f"vendor/{vendor_folders(VERSIONS)['pyodide']}"
+PYSCRIPT = f"vendor/{vendor_folders(VERSIONS)['pyscript']}"
 
 
 @pytest.fixture

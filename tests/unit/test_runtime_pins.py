@@ -11,6 +11,7 @@ import importlib.metadata
 import importlib.util
 import json
 import re
+import sys
 import tomllib
 import zipfile
 from functools import cache
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from pyodide_patches import PATCH_LEVEL  # noqa: E402
+
 PINS = tomllib.loads((ROOT / "runtime" / "pins.toml").read_text(encoding="utf-8"))
 PYSCRIPT = tomllib.loads((ROOT / "pyscript.toml").read_text(encoding="utf-8"))
 INDEX = (ROOT / "index.html").read_text(encoding="utf-8")
@@ -68,7 +72,8 @@ def test_components_zip_holds_every_module_compiled() -> None:
 def test_runtime_folders_carry_the_pinned_versions() -> None:
     assert runtime_dirs() == {
         "pyscript": f"pyscript-{PINS['pyscript_core']}",
-        "pyodide": f"pyodide-{PINS['pyodide']}",
+        # and the level of our patches to it (scripts/pyodide_patches.py)
+        "pyodide": f"pyodide-{PINS['pyodide']}-p{PATCH_LEVEL}",
     }
 
 
