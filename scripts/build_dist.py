@@ -19,7 +19,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from pyodide_patches import folder_name  # scripts/, next to this file
+from vendor_runtime import runtime_dirs  # scripts/, next to this file
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = ("index.html", "main.py", "pyscript.toml", "site.json")
@@ -117,11 +117,8 @@ def pinned_versions(root: Path = ROOT) -> dict[str, str]:
 
 
 def vendor_folders(versions: dict[str, str]) -> dict[str, str]:
-    """vendor/'s folders: pyscript-0.7.31 and pyodide-314.0.7-p1 (scripts/pyodide_patches.py)."""
-    return {
-        "pyscript": f"pyscript-{versions['pyscript']}",
-        "pyodide": folder_name(versions["pyodide"]),
-    }
+    """vendor/'s folders for these versions, named as the set-up step names them."""
+    return runtime_dirs({"@pyscript/core": versions["pyscript"], "pyodide": versions["pyodide"]})
 
 
 def cdn_rewrite(text: str, versions: dict[str, str]) -> str:

@@ -28,12 +28,11 @@ import shutil
 import sys
 import threading
 import time
-import tomllib
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pyodide_patches import folder_name  # scripts/, next to this file
+from vendor_runtime import load_pins, runtime_dirs  # scripts/, next to this file
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = "/scripts/smoke/index.html"
@@ -112,9 +111,8 @@ def main() -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="list every local request")
     args = ap.parse_args()
 
-    pins = tomllib.loads((REPO / "runtime" / "pins.toml").read_text(encoding="utf-8"))
-    pyscript_dir = f"vendor/pyscript-{pins['pyscript_core']}"
-    pyodide_dir = f"vendor/{folder_name(pins['pyodide'])}"
+    dirs = runtime_dirs(load_pins()[0])
+    pyscript_dir, pyodide_dir = f"vendor/{dirs['pyscript']}", f"vendor/{dirs['pyodide']}"
     for f in (
         f"{pyscript_dir}/core.js",
         f"{pyodide_dir}/pyodide.mjs",
