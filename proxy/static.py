@@ -6,7 +6,7 @@ Only the page's own files are reachable: `index.html`, `main.py`, `pyscript.toml
 Everything else (the proxy's source, `.env`, `..` tricks) is a 404.
 
 Caching: the code npm ships, in folders named for its version
-(`vendor/pyodide-314.0.7-p1/pyodide.asm.wasm`), is `immutable` for a year: an upgrade is a new
+(`vendor/pyodide-314.0.7-p2/pyodide.asm.wasm`), is `immutable` for a year: an upgrade is a new
 URL, and a cached copy lets Chromium reuse the WebAssembly it compiled last time. Everything
 else, including the runtime files the set-up step rewrites (the stdlib zip, the wheels, the
 lock), is `no-cache` with an ETag: a change shows on the next load, an unchanged file costs a 304.
@@ -61,7 +61,7 @@ MEDIA_TYPES = {
 }
 RUNTIME_CACHE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# A versioned runtime folder, e.g. vendor/pyodide-314.0.7-p1/ or vendor/pyscript-0.7.31/.
+# A versioned runtime folder, e.g. vendor/pyodide-314.0.7-p2/ or vendor/pyscript-0.7.31/.
 _VERSIONED = re.compile(r"^vendor/[a-z_]+-[0-9][0-9A-Za-z.+!-]*/")
 # What npm ships and the set-up step never rewrites; its zips, wheels and lock it does.
 IMMUTABLE_SUFFIXES = frozenset({".wasm", ".mjs", ".js", ".css"})

@@ -1,13 +1,17 @@
-"""Two patches to Pyodide's start, applied by the set-up step to the vendored pyodide.asm.mjs.
+"""Patches to Pyodide, applied by the set-up step to the vendored pyodide.asm.mjs.
 
-Both are in Emscripten's dynamic linker, which runs before Python starts on every load. Each
-replaces one exact piece of the pinned file; a piece that is not there exactly once stops the
-set-up (scripts/vendor_runtime.py), so a Pyodide upgrade cannot drop one silently or apply it
-to code it was not written for. They change how long the start takes, not what it does.
-Measured on a warm load (docs/performance.md): Emscripten's `receiveInstance` 78 → 59 ms with
-one wrapper module per signature, → 33 ms with the GOT filled on demand.
+Each replaces one exact piece of the pinned file; a piece that is not there exactly once stops
+the set-up (scripts/vendor_runtime.py), so a Pyodide upgrade cannot drop one silently or apply
+it to code it was not written for.
 
-The vendored folder carries PATCH_LEVEL in its name (vendor/pyodide-314.0.7-p1/): its code
+- The first five are in Emscripten's dynamic linker, which runs before Python starts on every
+  load. They change how long the start takes, not what it does. Measured on a warm load
+  (docs/performance.md): Emscripten's `receiveInstance` 78 → 59 ms with one wrapper module per
+  signature, → 33 ms with the GOT filled on demand.
+- The last keeps Pyodide off JSPI, with which Chromium's renderer crashes now and then
+  (docs/renderer-crash.md).
+
+The vendored folder carries PATCH_LEVEL in its name (vendor/pyodide-314.0.7-p2/): its code
 is cached as immutable (proxy/static.py), so a changed patch must be a new URL. Change a
 patch, raise the level. The benchmark's stock floor (build/stock/) stays unpatched.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PATCH_LEVEL = 1
+PATCH_LEVEL = 2
 PATCHED_FILE = "pyodide.asm.mjs"
 
 
@@ -89,6 +93,22 @@ PATCHES = (
             "for(var sym in also){if(!GOT[sym]&&Object.hasOwn(mainExports,sym))fill(sym)}};"
         ),
     ),
+    Patch(
+        name="Python runs on the browser's own stack, not on JSPI's",
+        why=(
+            "With JSPI (WebAssembly.Suspending, on in Chromium since 137) Pyodide runs Python "
+            "on stacks of V8's own. Chromium's sampling heap profiler is on in about 1 in 100 "
+            "renderers; when it records an allocation made on such a stack, its stack walk reads "
+            "past the stack's end and the renderer dies (SIGSEGV). The page needs nothing JSPI "
+            "gives (pyodide.ffi.run_sync, Python blocking on a promise). See "
+            "docs/renderer-crash.md."
+        ),
+        old=(
+            'var newJspiSupported=canConstructWasm&&"Suspending"in WebAssembly;'
+            'var oldJspiSupported=canConstructWasm&&"Suspender"in WebAssembly;'
+        ),
+        new="var newJspiSupported=false;var oldJspiSupported=false;",
+    ),
 )
 
 
@@ -110,5 +130,5 @@ def patch_source(source: str) -> str:
 
 
 def folder_name(pyodide_version: str) -> str:
-    """vendor/'s folder for the patched runtime: pyodide-314.0.7-p1."""
+    """vendor/'s folder for the patched runtime: pyodide-314.0.7-p2."""
     return f"pyodide-{pyodide_version}-p{PATCH_LEVEL}"

@@ -114,7 +114,7 @@ NO_COMPRESS = re.compile(r"(\.br|\.gz|\.map|LICENSE)$")
 
 
 def runtime_dirs(npm_pins: dict[str, str]) -> dict[str, str]:
-    """{"pyscript": "pyscript-0.7.31", "pyodide": "pyodide-314.0.7-p1"}: the vendor/ folders.
+    """{"pyscript": "pyscript-0.7.31", "pyodide": "pyodide-314.0.7-p2"}: the vendor/ folders.
     Pyodide's names the level of our patches to it (scripts/pyodide_patches.py)."""
     return {
         "pyscript": f"pyscript-{npm_pins['@pyscript/core']}",
