@@ -93,8 +93,8 @@ def test_every_runtime_path_in_the_page_names_a_pinned_folder() -> None:
     texts = {
         "index.html": INDEX,
         "pyscript.toml": (ROOT / "pyscript.toml").read_text(encoding="utf-8"),
-        "scripts/smoke/index.html": (ROOT / "scripts/smoke/index.html").read_text(),
-        "scripts/smoke/pyscript.toml": (ROOT / "scripts/smoke/pyscript.toml").read_text(),
+        "config.html": (ROOT / "config.html").read_text(encoding="utf-8"),
+        "config-page.toml": (ROOT / "config-page.toml").read_text(encoding="utf-8"),
     }
     for name, text in texts.items():
         used = set(re.findall(r"vendor/([^/\"'\s]+)/", text))
