@@ -294,7 +294,7 @@ def patch_pyodide(pyodide_dir: Path) -> None:
     except PatchError as e:
         raise VendorError(str(e)) from e
     target.write_text(patched, encoding="utf-8")
-    log(f"patched {PATCHED_FILE}: Emscripten's dynamic linker starts faster (pyodide_patches.py)")
+    log(f"patched {PATCHED_FILE}: a faster dynamic linker, and no JSPI (pyodide_patches.py)")
 
 
 # ----------------------------------------------------------------------- wheels
