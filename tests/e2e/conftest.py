@@ -50,6 +50,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+RENDERER_CRASHED = """Chromium's renderer crashed ("Target crashed" / "Page crashed").
+One cause is known and fixed: Python on JSPI's stacks (docs/renderer-crash.md). Chromium keeps
+a minidump of each crash in its config folder (Debian's chromium:
+~/.config/chromium/Crash Reports/pending/); that document says how to read one."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        text = str(call.excinfo.value)
+        if "Target crashed" in text or "Page crashed" in text:
+            report.sections.append(("renderer crash", RENDERER_CRASHED))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def vendored_runtime() -> None:
     if not (ROOT / "vendor" / ".vendor-stamp.json").exists():
