@@ -7,7 +7,8 @@
 The page needs no build step: this only copies the page's own files (the same allow-list the
 proxy serves), the versioned runtime folders, and adds host hints (`_headers` for Netlify and
 Cloudflare Pages, `nginx.conf.example`). Standard library only; nothing is fetched, not even
-in CDN mode, which only rewrites two URLs in `pyscript.toml` and `index.html`.
+in CDN mode, which only rewrites two URLs in `pyscript.toml` and `index.html` and adds
+assets/no-jspi.js to the pages.
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ def cdn_rewrite(text: str, versions: dict[str, str]) -> str:
     return rewritten
 
 
+# The CDN's Pyodide is not patched (scripts/pyodide_patches.py): this script keeps it off JSPI.
+NO_JSPI_SCRIPT = '<script src="assets/no-jspi.js"></script>'
+
+
+def without_jspi(html: str) -> str:
+    """`html` with NO_JSPI_SCRIPT just before PyScript's core.js, which loads Pyodide."""
+    core = re.search(r'<script type="module" src="[^"]*/core\.js"></script>', html)
+    if core is None:
+        raise SystemExit("build_dist: no PyScript core.js <script> to put no-jspi.js before")
+    return f"{html[: core.start()]}{NO_JSPI_SCRIPT}\n  {html[core.start() :]}"
+
+
 def build(out: Path, *, cdn: bool = False, root: Path = ROOT) -> Path:
     versions = pinned_versions(root)
     if out.exists():
@@ -152,6 +165,8 @@ def build(out: Path, *, cdn: bool = False, root: Path = ROOT) -> Path:
         text = (root / name).read_text()
         if cdn and name.endswith((".html", ".toml")):
             text = cdn_rewrite(text, versions)
+        if cdn and name.endswith(".html"):
+            text = without_jspi(text)
         (out / name).write_text(text)
     if not (root / APP_ZIP).is_file():
         raise SystemExit(f"build_dist: {APP_ZIP} is missing: run `make setup` first")

@@ -42,3 +42,14 @@ def test_the_page_runs_while_chromium_profiles_its_heap(
         assert [row["kind"] for row in demo.records(user_id)] == ["contact"]
     finally:
         browser.close()
+
+
+def test_the_cdn_builds_script_hides_jspi_from_pyodide(page, demo):
+    # CDN pages load Pyodide unpatched (make dist CDN=1); Pyodide uses JSPI when
+    # WebAssembly.Suspending exists, the check the vendored copy's patch replaces.
+    page.set_content("<!doctype html><title>blank</title>")
+    assert page.evaluate('"Suspending" in WebAssembly')  # this Chromium has JSPI
+
+    page.add_script_tag(url=f"{demo.page_url}/assets/no-jspi.js")
+
+    assert not page.evaluate('"Suspending" in WebAssembly')

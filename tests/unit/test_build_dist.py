@@ -10,7 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from build_dist import build, cdn_rewrite, pinned_versions, vendor_folders  # noqa: E402
+from build_dist import (  # noqa: E402
+    NO_JSPI_SCRIPT,
+    build,
+    cdn_rewrite,
+    pinned_versions,
+    vendor_folders,
+    without_jspi,
+)
 
 VERSIONS = pinned_versions(ROOT)
 PYODIDE = f"vendor/{vendor_folders(VERSIONS)['pyodide']}"
@@ -88,3 +95,25 @@ def test_cdn_mode_points_at_the_pinned_cdn_releases_and_leaves_vendor_out(fake_r
 def test_cdn_rewrite_refuses_a_vendor_url_of_another_version():
     with pytest.raises(SystemExit, match=r"pins\.toml"):
         cdn_rewrite('<script src="vendor/pyscript-0.0.1/core.js">', VERSIONS)
+
+
+def test_cdn_pages_keep_the_unpatched_pyodide_off_jspi(fake_root, tmp_path):
+    html = (build(tmp_path / "dist", cdn=True, root=fake_root) / "index.html").read_text()
+    core = (
+        f'<script type="module" src="https://pyscript.net/releases/{VERSIONS["pyscript"]}/core.js">'
+    )
+
+    assert html.count(NO_JSPI_SCRIPT) == 1
+    assert html.index(NO_JSPI_SCRIPT) < html.index(core)
+
+
+def test_vendored_pages_need_no_jspi_script(fake_root, tmp_path):
+    # Their Pyodide is patched (scripts/pyodide_patches.py).
+    html = (build(tmp_path / "dist", root=fake_root) / "index.html").read_text()
+
+    assert NO_JSPI_SCRIPT not in html
+
+
+def test_a_page_without_pyscript_core_is_refused_in_cdn_mode():
+    with pytest.raises(SystemExit, match=r"core\.js"):
+        without_jspi("<html><head></head></html>")
