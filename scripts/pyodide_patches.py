@@ -96,12 +96,12 @@ PATCHES = (
     Patch(
         name="Python runs on the browser's own stack, not on JSPI's",
         why=(
-            "With JSPI (WebAssembly.Suspending, on in Chromium since 137) Pyodide runs Python "
-            "on stacks of V8's own. Chromium's sampling heap profiler is on in about 1 in 100 "
-            "renderers; when it records an allocation made on such a stack, its stack walk reads "
-            "past the stack's end and the renderer dies (SIGSEGV). The page needs nothing JSPI "
-            "gives (pyodide.ffi.run_sync, Python blocking on a promise). See "
-            "docs/renderer-crash.md."
+            "With JSPI (when the browser has WebAssembly.Suspending, as Chromium does) Pyodide "
+            "runs Python on stacks of V8's own. Chromium's sampling heap profiler, on in a small "
+            "share of renderers, walks the stack of each allocation it samples; on such a stack "
+            "the walk reads past the stack's end and the renderer dies (SIGSEGV): about 1 fresh "
+            "profile in 100 here. The page needs nothing JSPI gives (pyodide.ffi.run_sync, "
+            "Python blocking on a promise). See docs/renderer-crash.md."
         ),
         old=(
             'var newJspiSupported=canConstructWasm&&"Suspending"in WebAssembly;'
