@@ -240,3 +240,8 @@ def new_user() -> str:
 def chat_of(user_id: str) -> str:
     """A WhatsApp chat id of the test's own: a contact record is one per chat, whichever user."""
     return "7999" + str(int(hashlib.sha256(user_id.encode()).hexdigest(), 16))[:7]
+
+
+def own_card_query(user_id: str, extra: str = "") -> str:
+    """The page's URL parameters for a client card of the test's own chat (chat_of)."""
+    return f"?user={user_id}&scope=card&chat=whatsapp:{chat_of(user_id)}:Anthony%20Stone{extra}"

@@ -13,16 +13,19 @@ import sqlite3
 import time
 
 import pytest
-from conftest import ONLINE_LISTENER_THROWS, Demo, chat_of, chat_window, new_user
+from conftest import (
+    ONLINE_LISTENER_THROWS,
+    Demo,
+    chat_of,
+    chat_window,
+    new_user,
+    own_card_query,
+)
 
 CHAT_TYPE = "whatsapp"
 FRAME = 'iframe[data-testid="chat-frame"]'
 RECORDS = "#records li"
 OUTBOX_PREFIX = "wz-outbox:"
-
-
-def card_query(user_id: str) -> str:
-    return f"?user={user_id}&scope=card&chat={CHAT_TYPE}:{chat_of(user_id)}:Anthony%20Stone"
 
 
 def fire(frame, user_id: str, count: int, event_type: str = "WZ_CREATE_ENTITY") -> None:
@@ -115,7 +118,7 @@ def test_events_fired_while_the_crm_is_down_survive_a_reload_and_arrive_once_eac
     user_id, half = new_user(), 60
     stats_before = crm_stats(crm)
     crm.set_crm_fault("down")
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
 
     fire(chat_window(page, crm), user_id, half)
     fire(chat_window(page, crm), user_id, 3, "WZ_OUTPUT_MESSAGE")
@@ -157,7 +160,7 @@ def test_events_fired_while_the_crm_is_down_survive_a_reload_and_arrive_once_eac
 def test_a_hanging_crm_does_not_stop_the_page_and_every_event_arrives_later(page, crm: Demo):
     """The CRM hangs for 30 s; events keep coming every 3 s and each shows at once."""
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     frame = chat_window(page, crm)
     crm.set_crm_fault("hang")
     hang_started = time.monotonic()
@@ -194,7 +197,7 @@ def test_a_hanging_crm_does_not_stop_the_page_and_every_event_arrives_later(page
 def test_a_refused_record_is_shown_kept_and_delivered_once_when_retried_by_hand(page, crm: Demo):
     user_id = new_user()
     crm.set_crm_fault("422")
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     frame = chat_window(page, crm)
 
     fire(frame, user_id, 2)
@@ -227,7 +230,7 @@ def test_a_refused_record_is_shown_kept_and_delivered_once_when_retried_by_hand(
 
 def test_throttling_and_server_errors_are_retried_until_the_crm_takes_the_record(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     frame = chat_window(page, crm)
     record = page.locator(RECORDS).first
 
@@ -245,7 +248,7 @@ def test_throttling_and_server_errors_are_retried_until_the_crm_takes_the_record
 
 def test_an_unreadable_crm_answer_is_delivered_with_a_note_and_nothing_lost(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     frame = chat_window(page, crm)
 
     crm.set_crm_fault("notjson")
@@ -267,7 +270,7 @@ def test_two_tabs_of_one_user_deliver_every_record_exactly_once(page, crm: Demo)
     crm.set_crm_fault("down")
     tabs = [page, page.context.new_page()]
     for tab in tabs:
-        open_ready(tab, f"{crm.page_url}/{card_query(user_id)}")
+        open_ready(tab, f"{crm.page_url}/{own_card_query(user_id)}")
 
     for tab in tabs:
         frame = chat_window(tab, crm)
@@ -303,7 +306,7 @@ HOST_PAGE = """<!doctype html><title>Someone else's page</title>
 
 def test_host_page_on_the_configured_origin_hears_every_event_and_delivery(page, crm: Demo):
     user_id = new_user()
-    page.goto(f"{crm.crm_url}/embed{card_query(user_id)}")
+    page.goto(f"{crm.crm_url}/embed{own_card_query(user_id)}")
     host = page.frame_locator('iframe[data-testid="chat-page"]')
     host.locator('body[data-ready="1"]').wait_for(timeout=90_000)
     chat = chat_window(page, crm)
@@ -346,7 +349,7 @@ def test_host_page_hears_a_problem_with_its_code_and_title_but_not_its_detail(pa
             status=503, content_type="application/problem+json", body=json.dumps(refusal)
         ),
     )
-    messages = heard_by_host(page, crm, card_query(new_user()))
+    messages = heard_by_host(page, crm, own_card_query(new_user()))
 
     assert messages == [
         {
@@ -373,7 +376,7 @@ def test_host_page_hears_of_a_wrong_url_parameter(page, crm: Demo):
 
 def test_host_page_hears_that_the_chat_stayed_after_a_later_failure(page, crm: Demo):
     page.add_init_script(ONLINE_LISTENER_THROWS)  # in every frame; the host adds no such listener
-    messages = heard_by_host(page, crm, card_query(new_user()))
+    messages = heard_by_host(page, crm, own_card_query(new_user()))
 
     assert [(m["type"], m["code"], m["chatKept"]) for m in messages] == [
         ("problem", "internal", True)
@@ -394,7 +397,7 @@ def test_host_page_on_another_origin_hears_nothing(page, crm: Demo):
         foreign,
         lambda route: route.fulfill(
             content_type="text/html",
-            body=HOST_PAGE.replace("SRC", f"{crm.page_url}/{card_query(user_id)}"),
+            body=HOST_PAGE.replace("SRC", f"{crm.page_url}/{own_card_query(user_id)}"),
         ),
     )
     page.goto(foreign)
@@ -418,7 +421,7 @@ def test_in_proxy_mode_records_go_through_the_relay_with_the_crms_own_answers(pa
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     frame = chat_window(page, crm)
 
     fire(frame, user_id, 1)

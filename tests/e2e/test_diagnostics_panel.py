@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import Demo, chat_of, chat_window, new_user
+from conftest import Demo, chat_of, chat_window, new_user, own_card_query
 
 from components.launch import LaunchClaims
 from proxy.launch import sign_launch
@@ -20,10 +20,6 @@ from proxy.launch import sign_launch
 PANEL = "#diagnostics"
 PHONE = "+79161234567"
 PHONE_MASKED = "+7 916 ***-**-67"
-
-
-def card_query(user_id: str, extra: str = "") -> str:
-    return f"?user={user_id}&scope=card&chat=whatsapp:{chat_of(user_id)}:Anthony%20Stone{extra}"
 
 
 def masked_chat(user_id: str) -> str:
@@ -74,7 +70,7 @@ def crm(demo: Demo):
 
 def test_diagnostics_show_a_healthy_page_with_its_last_event_and_no_secret(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     fire(chat_window(page, crm), user_id, "WZ_OUTPUT_MESSAGE", messageId="m1", telephone=PHONE)
     wait_for_status(page, "delivered")
 
@@ -101,7 +97,7 @@ def test_diagnostics_show_a_healthy_page_with_its_last_event_and_no_secret(page,
 
 def test_failures_turn_rows_red_with_their_fix(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     assert check(page)["proxy"][0] == "ok"
 
     page.route("**/api/health", lambda route: route.abort("connectionrefused"))
@@ -138,7 +134,7 @@ def download(page, export: str) -> str:
 
 def test_exports_download_the_logs_with_phones_masked(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id)}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id)}")
     fire(chat_window(page, crm), user_id, "WZ_OUTPUT_MESSAGE", messageId="m1", telephone=PHONE)
     wait_for_status(page, "delivered")
     check(page)
@@ -162,7 +158,7 @@ def test_exports_download_the_logs_with_phones_masked(page, crm: Demo):
 
 def test_mask_off_shows_and_exports_numbers_in_full(page, crm: Demo):
     user_id = new_user()
-    open_ready(page, f"{crm.page_url}/{card_query(user_id, '&mask=off')}")
+    open_ready(page, f"{crm.page_url}/{own_card_query(user_id, '&mask=off')}")
     fire(chat_window(page, crm), user_id, "WZ_OUTPUT_MESSAGE", messageId="m1", telephone=PHONE)
     page.locator("#events li").first.wait_for()
 
@@ -202,7 +198,7 @@ def inner_page(page, demo: Demo, host_url: str):
 
 
 def test_framed_by_the_crm_page_names_its_origin(page, crm: Demo):
-    frame = inner_page(page, crm, f"{crm.crm_url}/embed{card_query(new_user())}")
+    frame = inner_page(page, crm, f"{crm.crm_url}/embed{own_card_query(new_user())}")
 
     rows = check(frame)
 
@@ -212,7 +208,7 @@ def test_framed_by_the_crm_page_names_its_origin(page, crm: Demo):
 
 
 def test_a_host_iframe_without_allow_is_red_and_says_what_to_add(page, crm: Demo):
-    inner_page(page, crm, f"{crm.crm_url}/embed{card_query(new_user())}")
+    inner_page(page, crm, f"{crm.crm_url}/embed{own_card_query(new_user())}")
     # The same host page, its <iframe> tag written without allow="microphone; clipboard-write".
     page.evaluate(
         """() => {

@@ -8,7 +8,7 @@ Pyodide off JSPI, each of 9 loads crashed so.
 
 from __future__ import annotations
 
-from conftest import chat_of, new_user, open_page
+from conftest import new_user, open_page, own_card_query
 
 HEAP_PROFILER_IN_EVERY_RENDERER = (
     "--enable-features=HeapProfilerReporting:stable-probability/1.0"
@@ -27,9 +27,8 @@ def test_the_page_runs_while_chromium_profiles_its_heap(
         crashes: list[str] = []
         page.on("crash", lambda crashed: crashes.append(crashed.url))
         user_id = new_user()
-        query = f"?user={user_id}&scope=card&chat=whatsapp:{chat_of(user_id)}:Anthony%20Stone"
 
-        open_page(page, demo, query)
+        open_page(page, demo, own_card_query(user_id))
         chat = page.frame_locator('iframe[data-testid="chat-frame"]')
         chat.locator('[data-testid="message-input"]').fill("Hello while profiled")
         chat.locator('[data-testid="message-send"]').click()
