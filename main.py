@@ -261,13 +261,15 @@ async def finish(page_url, site, asked, answer, opened):
 
 async def settle():
     """Once the page is ready: build the models left for their first use (records, entities:
-    the first event would pay for them), then keep all that lasts out of the garbage
-    collector's scans, which would otherwise pause event handling."""
+    the first event would pay for them) and rehearse an event, then keep all that lasts out
+    of the garbage collector's scans, which would otherwise pause event handling."""
     await asyncio.sleep(0)
     from components import entities, events, link, outbox, problems, records
+    from components.controller import rehearse_event_path
     from components.wire import build_now
 
     build_now(records, entities, events, outbox, link, problems)
+    rehearse_event_path()
     gc.freeze()
 
 

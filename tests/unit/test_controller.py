@@ -17,9 +17,11 @@ from components.controller import (
     CRM_RELAY_PATH,
     LOCK_PREFIX,
     MIN_WAIT_S,
+    REHEARSAL_MESSAGE,
     Controller,
     DeliveryLock,
     only_this_tab,
+    rehearse_event_path,
 )
 from components.events import WazzupEvent, parse_event
 from components.http import HttpResult, TransportFailure
@@ -230,6 +232,13 @@ def test_malformed_message_is_rejected_and_the_page_keeps_working(harness: Harne
     assert harness.controller.handle_message(ORIGIN, True, CREATE) is True
 
     assert len(harness.view.rejected) == 1
+    assert len(harness.view.events) == 1
+
+
+def test_the_rehearsal_takes_an_event_the_page_would_handle(harness: Harness) -> None:
+    rehearse_event_path()  # raises if a step refuses the made-up event
+
+    assert harness.controller.handle_message(ORIGIN, True, REHEARSAL_MESSAGE) is True
     assert len(harness.view.events) == 1
 
 
