@@ -8,7 +8,7 @@ Pyodide off JSPI, each of 9 loads crashed so.
 
 from __future__ import annotations
 
-from conftest import new_user, open_page, own_card_query
+from conftest import chat_window, new_user, open_page, own_card_query
 
 HEAP_PROFILER_IN_EVERY_RENDERER = (
     "--enable-features=HeapProfilerReporting:stable-probability/1.0"
@@ -29,12 +29,11 @@ def test_the_page_runs_while_chromium_profiles_its_heap(
         user_id = new_user()
 
         open_page(page, demo, own_card_query(user_id))
-        chat = page.frame_locator('iframe[data-testid="chat-frame"]')
+        chat = chat_window(page, demo)
         chat.locator('[data-testid="message-input"]').fill("Hello while profiled")
         chat.locator('[data-testid="message-send"]').click()
         page.locator('#records li[data-status="delivered"]').wait_for(timeout=30_000)
-        page.reload()  # warm: compiled code from the cache, the same renderer
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=90_000)
+        open_page(page, demo, own_card_query(user_id))  # warm: code from the cache, same renderer
 
         assert crashes == []
         assert page.locator("#problem").is_hidden()
